@@ -1,0 +1,193 @@
+"""Who may see and change what — the one place that decides.
+
+Every view, API endpoint, export and WebSocket consumer scopes its data
+through this module (as NetBox applies tenancy through shared querysets):
+
+* operator — the farms listed on their membership, read and write;
+* manager — every farm of their organisation, read and write;
+* bureau reviewer — every farm inside their region subtree, read-only;
+* admin (membership role or Django superuser) — everything.
+
+A user with several memberships gets the union. Objects outside the scope
+are reported as "not found" (404), never as "forbidden", so their existence
+does not leak; a write inside the read scope without write rights is a 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from farm.models import Farm, Membership, Organisation, Region, Role
+
+User = AbstractBaseUser | AnonymousUser
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The farms a user may read and those they may write, as Q filters on Farm."""
+
+    everything: bool
+    read: Q
+    write: Q
+    regions: tuple[str, ...]  # region code prefixes of bureau memberships
+
+    @property
+    def nothing(self) -> bool:
+        return not self.everything and self.read == Q(pk__in=[])
+
+
+_NONE = Q(pk__in=[])
+
+
+def _any(qs: list[Q]) -> Q:
+    return reduce(or_, qs) if qs else _NONE
+
+
+def scope_for(user: User) -> Scope:
+    """Compute the user's scope once per request (cached on the user object)."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return Scope(False, _NONE, _NONE, ())
+    cached = getattr(user, "_farm_scope", None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        scope = Scope(True, Q(), Q(), ("",))
+    else:
+        read: list[Q] = []
+        write: list[Q] = []
+        prefixes: list[str] = []
+        everything = False
+        memberships = Membership.objects.filter(user=user).select_related("region")
+        for m in memberships:
+            if m.role == Role.ADMIN:
+                everything = True
+            elif m.role == Role.MANAGER and m.organisation_id:
+                q = Q(organisation_id=m.organisation_id)
+                read.append(q)
+                write.append(q)
+            elif m.role == Role.OPERATOR and m.organisation_id:
+                q = Q(pk__in=m.farms.filter(organisation_id=m.organisation_id).values("pk"))
+                read.append(q)
+                write.append(q)
+            elif m.role == Role.BUREAU and m.region_id:
+                prefixes.append(m.region.prefix)
+                read.append(Q(region__code__startswith=m.region.prefix))
+        if everything:
+            scope = Scope(True, Q(), Q(), ("",))
+        else:
+            scope = Scope(False, _any(read), _any(write), tuple(prefixes))
+    user._farm_scope = scope
+    return scope
+
+
+def _prefixed(q: Q, path: str) -> Q:
+    """Re-root a Q on Farm at ``path`` (e.g. ``site__farm``) of another model."""
+    if not path:
+        return q
+    children = []
+    for child in q.children:
+        if isinstance(child, Q):
+            children.append(_prefixed(child, path))
+        else:
+            key, value = child
+            children.append((f"{path}__{key}", value))
+    clone = Q()
+    clone.connector = q.connector
+    clone.negated = q.negated
+    clone.children = children
+    return clone
+
+
+def visible_farms(user: User) -> QuerySet[Farm]:
+    return scope(user, Farm.objects.all(), "")
+
+
+def editable_farms(user: User) -> QuerySet[Farm]:
+    return scope(user, Farm.objects.all(), "", write=True)
+
+
+def scope(user: User, qs: QuerySet, farm_path: str = "farm", *, write: bool = False) -> QuerySet:
+    """Filter any queryset to what the user may read (or write) via its farm.
+
+    ``farm_path`` is the lookup from the queryset's model to Farm:
+    ``""`` for Farm itself, ``"farm"`` for a Site, ``"site__farm"`` for a device.
+    """
+    s = scope_for(user)
+    if s.everything:
+        return qs
+    q = s.write if write else s.read
+    if q == _NONE:
+        return qs.none()
+    return qs.filter(_prefixed(q, farm_path)).distinct()
+
+
+def can_read_farm(user: User, farm: Farm | int) -> bool:
+    pk = farm.pk if isinstance(farm, Farm) else farm
+    return visible_farms(user).filter(pk=pk).exists()
+
+
+def can_edit_farm(user: User, farm: Farm | int) -> bool:
+    pk = farm.pk if isinstance(farm, Farm) else farm
+    return editable_farms(user).filter(pk=pk).exists()
+
+
+def can_create_farm_in(user: User, organisation: Organisation | int) -> bool:
+    """New farms: managers of the organisation and admins only."""
+    s = scope_for(user)
+    if s.everything:
+        return True
+    org_id = organisation.pk if isinstance(organisation, Organisation) else organisation
+    return Membership.objects.filter(user=user, role=Role.MANAGER, organisation_id=org_id).exists()
+
+
+def get_readable_or_404(user: User, qs: QuerySet, farm_path: str = "farm", **lookup) -> Model:
+    """Fetch one object the user may read; anything else is indistinguishable from absent."""
+    try:
+        return scope(user, qs, farm_path).get(**lookup)
+    except qs.model.DoesNotExist:
+        raise Http404 from None
+
+
+def require_edit(user: User, farm: Farm | int) -> None:
+    if not can_edit_farm(user, farm):
+        raise PermissionDenied("read-only access to this farm")
+
+
+def visible_organisations(user: User) -> QuerySet[Organisation]:
+    s = scope_for(user)
+    if s.everything:
+        return Organisation.objects.all()
+    own = Membership.objects.filter(user=user, organisation__isnull=False).values("organisation_id")
+    return Organisation.objects.filter(
+        Q(pk__in=own) | Q(pk__in=visible_farms(user).values("organisation_id"))
+    ).distinct()
+
+
+def visible_regions(user: User) -> QuerySet[Region]:
+    """Regions are public reference data, but a reviewer's view starts at their subtree."""
+    s = scope_for(user)
+    if s.everything or not s.regions:
+        return Region.objects.all()
+    return Region.objects.filter(_any([Q(code__startswith=p) for p in s.regions]))
+
+
+def is_read_only(user: User) -> bool:
+    """True for users who can see farms but change none (bureau reviewers)."""
+    s = scope_for(user)
+    return not s.everything and s.write == _NONE and s.read != _NONE
+
+
+def role_names(user: User) -> set[str]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    if user.is_superuser:
+        roles.add(Role.ADMIN)
+    return roles

@@ -1,0 +1,15 @@
+"""Routes of the farm API (mounted under /api/)."""
+
+from rest_framework.routers import DefaultRouter
+
+from farm.api import views
+
+router = DefaultRouter()
+router.register("regions", views.RegionViewSet, basename="region")
+router.register("organisations", views.OrganisationViewSet, basename="organisation")
+router.register("farms", views.FarmViewSet, basename="farm")
+router.register("sites", views.SiteViewSet, basename="site")
+router.register("plots", views.PlotViewSet, basename="plot")
+router.register("ponds", views.PondViewSet, basename="pond")
+
+urlpatterns = router.urls

@@ -1,0 +1,11 @@
+"""The Celery application shared by every app's tasks."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "farm.settings")
+
+app = Celery("agrimon")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

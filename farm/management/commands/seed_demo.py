@@ -1,0 +1,25 @@
+"""``manage.py seed_demo``: load the regions and the demo farms, people and roles."""
+
+from django.core.management.base import BaseCommand
+
+from farm.demo import DEMO_PASSWORD, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo data (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password",
+            default=DEMO_PASSWORD,
+            help="password for every demo user (local demo only)",
+        )
+
+    def handle(self, *args, password: str, **options):
+        summary = seed_demo(password)
+        self.stdout.write(
+            f"demo: {summary.organisations} organisations, {summary.farms} farms, "
+            f"{summary.plots} plots, {summary.ponds} ponds"
+        )
+        for username, role in summary.users:
+            self.stdout.write(f"  {username:<16} {role}  (password: {password})")

@@ -1,0 +1,9 @@
+"""WebSocket routes of every app."""
+
+from django.urls import path
+
+from farm.consumers import FarmLiveConsumer
+
+websocket_urlpatterns = [
+    path("ws/farms/<int:farm_id>/", FarmLiveConsumer.as_asgi()),
+]

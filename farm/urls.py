@@ -1,0 +1,28 @@
+"""Top-level URL map."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from farm import views
+
+app_urls = (
+    [
+        path("", views.dashboard, name="dashboard"),
+        path("farms/<int:pk>/", views.farm_detail, name="farm-detail"),
+        path("sites/<int:pk>/", views.site_detail, name="site-detail"),
+    ],
+    "farm",
+)
+
+urlpatterns = [
+    path("", include(app_urls)),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("farm.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
