@@ -24,7 +24,8 @@ ORGS = [
 ]
 
 # (org index, county, name, kind, lat, lon, address, plots, ponds)
-# plot: (name, crop, cultivation, soil, area m²); pond: (name, species, area m², depth m, aeration, kW)
+# plot: (name, crop, cultivation, soil, area m²)
+# pond: (name, species, area m², depth m, aeration, kW)
 FARMS = [
     (
         0,

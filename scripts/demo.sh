@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole system on one machine, with the demo data: services, web, Celery
+# worker and beat (and, as they land, the bridge, the simulator and vision).
+# Ctrl-C stops every process it started; the services keep running.
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+
+scripts/install.sh
+scripts/services.sh
+. .venv/bin/activate
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/agrimon}"
+export AGRIMON_PORT="${AGRIMON_PORT:-8000}"
+
+python manage.py migrate --noinput -v0
+python manage.py collectstatic --noinput -v0
+python manage.py seed_demo
+
+cat <<MSG
+
+  Web app:   http://127.0.0.1:${AGRIMON_PORT}/       (admin: /admin/, API: /api/docs/)
+  Log in as any demo user above, e.g. farmer_wang, manager_honghu, bureau_jingzhou.
+
+MSG
+exec honcho start -f Procfile

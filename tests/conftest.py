@@ -1,0 +1,93 @@
+"""Fixtures for the end-to-end tests: a real ASGI server on the test database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from farm.demo import seed_demo
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {timeout}s")
+
+
+def database_url_of_test_db() -> str:
+    s = connection.settings_dict
+    host = s.get("HOST") or "127.0.0.1"
+    port = s.get("PORT") or 5432
+    user = s.get("USER") or "postgres"
+    return f"postgres://{user}@{host}:{port}/{s['NAME']}"
+
+
+@pytest.fixture
+def demo_committed(transactional_db):
+    """The demo data committed, so another process (the server) can read it."""
+    return seed_demo()
+
+
+@pytest.fixture
+def asgi_server(demo_committed, tmp_path) -> Iterator[str]:
+    """uvicorn serving ``farm.asgi`` on a free port, against the test database."""
+    port = free_port()
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url_of_test_db(),
+        AGRIMON_STATE_DIR=str(tmp_path / "state"),
+        PYTHONUNBUFFERED="1",
+        DJANGO_SETTINGS_MODULE="tests.server_settings",
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "farm.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{base}/accounts/login/", proc=proc)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
