@@ -12,6 +12,7 @@ app_urls = (
         path("", views.dashboard, name="dashboard"),
         path("farms/<int:pk>/", views.farm_detail, name="farm-detail"),
         path("sites/<int:pk>/", views.site_detail, name="site-detail"),
+        path("farms/export.csv", views.farms_csv, name="farms-csv"),
     ],
     "farm",
 )

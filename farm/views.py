@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from farm import access, rollups
+from farm import access, exports, rollups
 from farm.models import Farm, Site
 
 
@@ -52,3 +52,13 @@ def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": access.can_edit_farm(request.user, site.farm_id),
         },
     )
+
+
+@login_required
+def farms_csv(request: HttpRequest) -> HttpResponse:
+    """The farms the user may see, as CSV (UTF-8 with BOM so Excel opens Chinese text)."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="farms.csv"'
+    response.write("\ufeff")
+    exports.write_csv(exports.farm_rows(access.visible_farms(request.user)), response)
+    return response

@@ -103,3 +103,21 @@ def test_anonymous_page_visit_redirects_to_login(client, demo):
 def test_pages_are_chinese_by_default(login):
     page = login("farmer_wang").get("/").content.decode()
     assert "我的农场" in page
+
+
+@pytest.mark.parametrize(
+    "username, farms",
+    [("farmer_wang", 1), ("bureau_honghu", 4), ("bureau_jingzhou", 10), ("manager_gongan", 3)],
+)
+def test_csv_export_holds_only_the_visible_farms(login, username, farms):
+    body = login(username).get("/farms/export.csv").content.decode("utf-8-sig")
+    rows = body.strip().splitlines()
+    assert rows[0].startswith("id,name,organisation") and len(rows) == farms + 1
+
+
+def test_csv_export_neutralises_formulas(login):
+    farm = Farm.objects.get(name="大沙湖草鱼养殖场")
+    farm.address = '=HYPERLINK("http://x")'
+    farm.save()
+    body = login("farmer_wang").get("/farms/export.csv").content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in body
