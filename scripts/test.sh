@@ -8,7 +8,7 @@ start=$SECONDS
 
 scripts/install.sh
 scripts/browser.sh
-AGRIMON_DB_NAMES="agrimon agrimon_test_base" scripts/services.sh
+scripts/services.sh
 . .venv/bin/activate
 
 echo "[test] ruff"

@@ -121,3 +121,8 @@ def test_csv_export_neutralises_formulas(login):
     farm.save()
     body = login("farmer_wang").get("/farms/export.csv").content.decode("utf-8-sig")
     assert "'=HYPERLINK" in body
+
+
+def test_api_docs_load_their_assets_locally(login):
+    page = login("admin").get("/api/docs/").content.decode()
+    assert "cdn" not in page.lower() and "/static/drf_spectacular_sidecar/" in page
