@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent
-
-
-def shared_data_dir() -> Path:
-    """External reference data lives beside the checkout in ``../shared/data``."""
-    override = os.environ.get("AGRIMON_SHARED_DATA")
-    return Path(override) if override else REPO_ROOT.parent / "shared" / "data"
+from tests.shared import shared_data_dir
 
 
 @pytest.fixture(scope="session")
