@@ -1,0 +1,173 @@
+"""Sending one ``Delivery`` through its transport, exactly once.
+
+The row is locked (SELECT … FOR UPDATE) for the whole attempt: a duplicated or
+redelivered task waits on the lock and then finds the row delivered, so it never
+sends twice; a worker killed mid-attempt drops its connection, the lock goes with
+it, and the redelivered task (acks_late) sends the message that was not recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from alerts import incidents
+from alerts.models import Delivery, Incident
+from alerts.transports import IncidentSummary, Recipient, get_transport, render
+from alerts.transports.aliyun_sms import AliyunSmsConfig
+from alerts.transports.aliyun_voice import AliyunVoiceConfig
+from alerts.transports.email import EmailConfig
+from alerts.transports.tencent_sms import TencentSmsConfig
+from alerts.transports.tencent_voice import TencentVoiceConfig
+from alerts.transports.webpush import WebPushConfig
+from alerts.transports.wecom import WeComConfig
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 20  # with the back-off below: about 1 h 20 min of trying
+BACKOFF_BASE_S = 5.0
+BACKOFF_CAP_S = 300.0
+
+CONFIG_CLASSES: dict[str, type] = {
+    "aliyun_sms": AliyunSmsConfig,
+    "aliyun_voice": AliyunVoiceConfig,
+    "email": EmailConfig,
+    "tencent_sms": TencentSmsConfig,
+    "tencent_voice": TencentVoiceConfig,
+    "webpush": WebPushConfig,
+    "wecom": WeComConfig,
+}
+DONE = {Delivery.Outcome.DELIVERED, Delivery.Outcome.FAILED, Delivery.Outcome.SUPPRESSED}
+
+
+class TransportNotConfigured(RuntimeError):
+    """settings.ALERT_TRANSPORTS lacks what this channel needs."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    outcome: str
+    retry_in: float | None = None  # seconds, when the task should try again
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> float:
+    """Exponential: 5, 10, 20 … s, capped at 5 min; a provider's Retry-After wins.
+
+    ``settings.ALERT_DELIVERY_BACKOFF_S`` = (base, cap) overrides the defaults.
+    """
+    base, cap = getattr(settings, "ALERT_DELIVERY_BACKOFF_S", (BACKOFF_BASE_S, BACKOFF_CAP_S))
+    if retry_after is not None:
+        return min(max(retry_after, base), 2 * cap)
+    return min(base * 2 ** max(attempts - 1, 0), cap)
+
+
+def transport_config(kind: str):
+    """The typed config of one channel from ``settings.ALERT_TRANSPORTS[kind]``."""
+    values = getattr(settings, "ALERT_TRANSPORTS", {}).get(kind, {})
+    try:
+        return CONFIG_CLASSES[kind](**values)
+    except (KeyError, TypeError) as exc:
+        raise TransportNotConfigured(f"channel {kind!r}: {exc}") from None
+
+
+def incident_url(incident: Incident) -> str:
+    base = getattr(settings, "ALERT_LINK_BASE", "") or settings.CONFIG.site_url
+    return f"{base.rstrip('/')}/i/{incident.pk}"
+
+
+def message_for(d: Delivery, now: datetime):
+    incident = d.incident
+    grouped = d.grouped.count()
+    subject = incident.subject or incident.title
+    if grouped:
+        subject = f"{subject}等{grouped + 1}项"
+    minutes = int((now - incident.opened_at).total_seconds() // 60)
+    site = incident.site.name if incident.site_id else incident.farm.name
+    summary = IncidentSummary(
+        incident_id=incident.pk,
+        url=incident_url(incident),
+        severity=incident.severity,
+        site=site,
+        subject=subject,
+        value=incident.value_text,
+        threshold=incident.threshold_text,
+        minutes_unacknowledged=minutes,
+    )
+    return render(d.kind, summary, idempotency_key=d.idempotency_key)
+
+
+def recipient_for(d: Delivery) -> Recipient:
+    name = d.recipient_label
+    if d.channel == "wecom":
+        phone = ""
+        if d.user_id:
+            phone = d.user.memberships.exclude(phone="").values_list("phone", flat=True).first()
+        return Recipient(name=name, wecom_webhook_url=d.address, phone=phone or "")
+    if d.channel == "email":
+        return Recipient(name=name, email=d.address)
+    if d.channel == "webpush":
+        sub = d.user.push_subscriptions.filter(endpoint=d.address).first() if d.user_id else None
+        return Recipient(name=name, webpush_subscription=sub.as_json() if sub else None)
+    return Recipient(name=name, phone=d.address)
+
+
+def _stale(d: Delivery, now: datetime) -> str:
+    """Why this delivery should no longer go out, or ""."""
+    incident = d.incident
+    if d.kind in ("reminder", "escalation"):
+        if not incident.is_open:
+            return "incident resolved"
+        if incident.is_quiet(now):
+            return "incident acknowledged, snoozed or silenced"
+    if d.kind == "firing" and incident.silenced_until and incident.silenced_until > now:
+        return "incident silenced"
+    return ""
+
+
+def send(delivery_id: int, now: datetime | None = None) -> Attempt:
+    """One attempt at one delivery; safe to call any number of times for the same row."""
+    with transaction.atomic():
+        d = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("incident__site", "incident__farm", "user")
+            .get(pk=delivery_id)
+        )
+        now = now or timezone.now()
+        if d.outcome in DONE:
+            return Attempt(d.outcome)
+        if d.outcome == Delivery.Outcome.DEFERRED:
+            return Attempt(d.outcome)  # ``notify.group_due`` queues it when its time comes
+        why = _stale(d, now)
+        if why:
+            d.outcome, d.detail = Delivery.Outcome.SUPPRESSED, why
+            d.save(update_fields=["outcome", "detail"])
+            return Attempt(d.outcome)
+        try:
+            transport = get_transport(d.channel, transport_config(d.channel))
+        except (TransportNotConfigured, ValueError) as exc:
+            d.outcome, d.detail = Delivery.Outcome.FAILED, str(exc)
+            d.save(update_fields=["outcome", "detail"])
+            log.error("delivery %s not sent: %s", d.pk, exc)
+            return Attempt(d.outcome)
+        result = transport.notify(message_for(d, now), recipient_for(d))
+        d.attempts += 1
+        d.last_attempt_at = now
+        d.detail = result.detail[:2000]
+        d.provider_id = result.provider_id[:128]
+        retry_in = None
+        if result.ok:
+            d.outcome, d.delivered_at = Delivery.Outcome.DELIVERED, now
+            incidents.mark_notified(d.incident, now, reminder=False)
+        elif result.status == "retry" and d.attempts < MAX_ATTEMPTS:
+            d.outcome = Delivery.Outcome.RETRYING
+            retry_in = backoff(d.attempts, result.retry_after)
+        else:
+            d.outcome = Delivery.Outcome.FAILED
+            log.warning("delivery %s failed after %d attempts: %s", d.pk, d.attempts, d.detail)
+        d.save()
+        return Attempt(d.outcome, retry_in)

@@ -1,0 +1,423 @@
+"""Stream evaluation: one call per batch of readings from the bridge or the vision worker.
+
+Per batch: one query for the rules of the farms in it, one for their sites, one to
+create the missing states and one to lock them; then every reading is judged in
+time order against the rules that match it, states advance in memory, and the
+changes are written back in bulk. Incidents open and resolve with the states;
+notifications and live pushes go out after the commit.
+
+Inhibition (as Alertmanager does it): a reading carrying a probe fault opens one
+incident naming the fault ("1号塘 溶解氧探头故障：fouled") and the threshold rules
+fed by that probe are held back until it reports a good reading again — a fouled
+DO probe must not fake a low-oxygen alarm. Silent gateways are handled by the
+time-based checks in ``alerts.checks``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from alerts import incidents, live, notify
+from alerts.conditions import Judgement, Verdict, judge
+from alerts.events import DetectionEvent, ReadingEvent, Transition
+from alerts.models import AlertState, IncidentEvent, Rule
+from alerts.state import advance, set_inhibition
+from alerts.transports.messages import metric_label
+from farm.models import Farm, Site
+
+C = Rule.Condition
+S = AlertState.State
+STREAM_CONDITIONS = [
+    C.ABOVE,
+    C.BELOW,
+    C.OUTSIDE,
+    C.RATE,
+    C.TIME_BELOW,
+    C.BATTERY_BELOW,
+    C.DAWN_FORECAST,
+    C.NO_DATA,
+]
+STATE_FIELDS = [
+    "state",
+    "since",
+    "last_value",
+    "last_seen",
+    "breach_count",
+    "inhibited_by",
+    "memory",
+]
+PROBE_FAULT_KEY = "device.probe_fault"
+
+
+@dataclass
+class SiteInfo:
+    name: str
+    kind: str
+    text: str  # species or crop
+    cultivation: str
+
+
+def on_bridge_readings(batch: Sequence) -> list[Transition]:
+    """The sensor bridge's ``on_readings`` hook (``alerts.engine:on_bridge_readings``).
+
+    Takes the bridge's own ``ReadingEvent`` (``dev_eui``, ``time_ns``, ...) as it comes.
+    """
+    return evaluate(
+        [
+            ReadingEvent(
+                datetime.fromtimestamp(r.time_ns / 1e9, UTC),
+                r.farm_id,
+                r.site_id,
+                r.dev_eui,
+                r.metric,
+                r.value,
+                r.fault,
+            )
+            for r in batch
+        ]
+    )
+
+
+def evaluate_detections(events: Sequence[DetectionEvent], now: datetime | None = None):
+    """The vision worker's entry point; detections are judged like readings."""
+    return evaluate([e.as_reading() for e in events], now)
+
+
+def evaluate(readings: Sequence[ReadingEvent], now: datetime | None = None) -> list[Transition]:
+    """Judge one batch; return every state transition it caused."""
+    if not readings:
+        return []
+    now = now or timezone.now()
+    with transaction.atomic():
+        return _Batch(readings, now).run()
+
+
+def save_states(states: list[AlertState]) -> None:
+    """Write the evaluated states back in one statement.
+
+    Django's ``bulk_update`` builds a CASE per field and row, which costs more than
+    the whole evaluation for a busy batch; on PostgreSQL one UPDATE … FROM (VALUES …)
+    does the same work.
+    """
+    if not states:
+        return
+    if connection.vendor != "postgresql":
+        AlertState.objects.bulk_update(states, STATE_FIELDS, batch_size=500)
+        return
+    table = AlertState._meta.db_table
+    row = "(%s, %s, %s::timestamptz, %s::float8, %s::timestamptz, %s::int, %s, %s::jsonb)"
+    for start in range(0, len(states), 1000):
+        chunk = states[start : start + 1000]
+        params: list = []
+        for st in chunk:
+            params += [
+                st.pk,
+                st.state,
+                st.since,
+                st.last_value,
+                st.last_seen,
+                st.breach_count,
+                st.inhibited_by,
+                json.dumps(st.memory),
+            ]
+        sql = (
+            f"UPDATE {table} AS s SET state = v.state, since = v.since, "
+            "last_value = v.last_value, last_seen = v.last_seen, "
+            "breach_count = v.breach_count, inhibited_by = v.inhibited_by, memory = v.memory "
+            f"FROM (VALUES {', '.join([row] * len(chunk))}) "
+            "AS v(id, state, since, last_value, last_seen, breach_count, inhibited_by, memory) "
+            "WHERE s.id = v.id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def target_key(rule: Rule, r: ReadingEvent) -> str:
+    if rule.device_eui or not r.site_id:
+        return f"device:{r.device_eui}"
+    return f"site:{r.site_id}"
+
+
+def probe_key(r: ReadingEvent) -> str:
+    return f"probe:{r.device_eui}:{r.metric}"
+
+
+def probe_fault_rule(organisation_id: int) -> Rule:
+    """Every organisation has one; without it a fault could not be named."""
+    rule, _ = Rule.objects.get_or_create(
+        organisation_id=organisation_id,
+        template_key=PROBE_FAULT_KEY,
+        is_template=False,
+        defaults={
+            "name": "探头故障",
+            "description": "A node reported a probe fault; alerts on that probe are held back.",
+            "source": Rule.Source.DEVICE,
+            "condition": C.PROBE_FAULT,
+            "severity": "warning",
+        },
+    )
+    return rule
+
+
+class _Batch:
+    def __init__(self, readings: Sequence[ReadingEvent], now: datetime) -> None:
+        self.readings = sorted(readings, key=lambda r: r.time)
+        self.now = now
+        self.transitions: list[Transition] = []
+        self.events: list[IncidentEvent] = []
+        self.changed: dict[int, AlertState] = {}
+        self.memo: dict[tuple, list[Rule]] = {}
+
+    # --- loading -------------------------------------------------------------------
+    def load(self) -> None:
+        farm_ids = {r.farm_id for r in self.readings}
+        self.org_of = dict(Farm.objects.filter(pk__in=farm_ids).values_list("pk", "organisation"))
+        rules = Rule.objects.filter(
+            organisation_id__in=set(self.org_of.values()), enabled=True, is_template=False
+        ).filter(condition__in=[*STREAM_CONDITIONS, C.PROBE_FAULT])
+        self.by_key: dict[tuple[int, str], list[Rule]] = defaultdict(list)
+        self.fault_rule: dict[int, Rule] = {}
+        for rule in rules:
+            if rule.condition == C.PROBE_FAULT:
+                self.fault_rule[rule.organisation_id] = rule
+            else:
+                self.by_key[(rule.organisation_id, rule.stream_key)].append(rule)
+        if any(r.fault for r in self.readings):
+            for org in set(self.org_of.values()) - set(self.fault_rule):
+                self.fault_rule[org] = probe_fault_rule(org)
+        site_ids = {r.site_id for r in self.readings if r.site_id}
+        self.sites: dict[int, SiteInfo] = {}
+        for s in Site.objects.filter(pk__in=site_ids).select_related("pond", "plot"):
+            concrete = s.concrete()
+            self.sites[s.pk] = SiteInfo(
+                s.name,
+                s.kind,
+                getattr(concrete, "species", "") or getattr(concrete, "crop", ""),
+                getattr(concrete, "cultivation", ""),
+            )
+
+    def open_faults(self) -> set[str]:
+        """Probes of this batch whose fault is still open (pending or firing)."""
+        if not self.fault_rule:
+            return set()
+        keys = {probe_key(r) for r in self.readings}
+        return set(
+            AlertState.objects.filter(
+                rule__in=self.fault_rule.values(),
+                target_key__in=keys,
+                state__in=[S.PENDING, S.FIRING],
+            ).values_list("target_key", flat=True)
+        )
+
+    def matching(self, r: ReadingEvent) -> list[Rule]:
+        """Rules watching this reading, memoised per (farm, site, device, metric)."""
+        memo_key = (r.farm_id, r.site_id, r.device_eui, r.metric)
+        found = self.memo.get(memo_key)
+        if found is None:
+            found = self.memo[memo_key] = self._matching(r)
+        return found
+
+    def _matching(self, r: ReadingEvent) -> list[Rule]:
+        org = self.org_of.get(r.farm_id)
+        found = []
+        for rule in self.by_key.get((org, r.metric), ()):
+            if rule.device_eui and rule.device_eui != r.device_eui:
+                continue
+            if rule.site_id and rule.site_id != r.site_id:
+                continue
+            if rule.farm_id and rule.farm_id != r.farm_id:
+                continue
+            if rule.match_kind or rule.match_text or rule.match_cultivation:
+                site = self.sites.get(r.site_id)
+                if site is None or (rule.match_kind and site.kind != rule.match_kind):
+                    continue
+                if rule.match_text and rule.match_text not in site.text:
+                    continue
+                if rule.match_cultivation and site.cultivation != rule.match_cultivation:
+                    continue
+            found.append(rule)
+        return found
+
+    def lock_states(self, pairs: dict[tuple[int, str], tuple[ReadingEvent, Rule]]) -> None:
+        """Create the missing states, then lock them all; both in a fixed order, so two
+        bridges evaluating overlapping batches wait for each other instead of deadlocking."""
+        fresh = [
+            AlertState(
+                rule_id=rule.pk,
+                target_key=key,
+                farm_id=r.farm_id,
+                site_id=r.site_id,
+                device_eui=r.device_eui,
+                state=S.OK,
+            )
+            for (rule_id, key), (r, rule) in sorted(pairs.items(), key=lambda kv: kv[0])
+        ]
+        AlertState.objects.bulk_create(fresh, ignore_conflicts=True)
+        rule_ids = {rid for rid, _ in pairs}
+        keys = {key for _, key in pairs}
+        self.states = {
+            (s.rule_id, s.target_key): s
+            for s in AlertState.objects.select_for_update()
+            .filter(rule_id__in=rule_ids, target_key__in=keys)
+            .order_by("pk")
+        }
+
+    # --- evaluation ----------------------------------------------------------------
+    def run(self) -> list[Transition]:
+        self.load()
+        plan: list[tuple[ReadingEvent, list[Rule], Rule | None]] = []
+        pairs: dict[tuple[int, str], tuple[ReadingEvent, Rule]] = {}
+        faulted = self.open_faults()
+        for r in self.readings:
+            rules = self.matching(r)
+            fault_rule = self.fault_rule.get(self.org_of.get(r.farm_id))
+            # A probe has a health state only once it has reported a fault.
+            if fault_rule is not None and (r.fault or probe_key(r) in faulted):
+                pairs[(fault_rule.pk, probe_key(r))] = (r, fault_rule)
+                faulted.add(probe_key(r))
+            else:
+                fault_rule = None
+            for rule in rules:
+                pairs[(rule.pk, target_key(rule, r))] = (r, rule)
+            if rules or fault_rule:
+                plan.append((r, rules, fault_rule))
+        if not pairs:
+            return []
+        self.lock_states(pairs)
+        for r, rules, fault_rule in plan:
+            cause = self.probe(r, fault_rule) if fault_rule else ""
+            if r.fault or r.value is None:
+                for rule in rules:
+                    self.hold(self.states[(rule.pk, target_key(rule, r))], cause, r)
+                continue
+            for rule in rules:
+                state = self.states[(rule.pk, target_key(rule, r))]
+                if state.last_seen and r.time < state.last_seen:
+                    continue  # late or replayed reading: the state already moved past it
+                if set_inhibition(state, ""):
+                    self.changed[state.pk] = state
+                self.apply(state, rule, judge(rule, r.value, r.time, state), r)
+        save_states(list(self.changed.values()))
+        IncidentEvent.objects.bulk_create(self.events)
+        live.publish(self.transitions)
+        return self.transitions
+
+    def probe(self, r: ReadingEvent, rule: Rule) -> str:
+        """Advance the probe's health state; return the fault text while it is faulted."""
+        state = self.states[(rule.pk, probe_key(r))]
+        verdict = Verdict.BREACH if r.fault else Verdict.CLEAR
+        note = r.fault or ""
+        if r.fault:
+            state.memory = {**state.memory, "fault": r.fault}
+        self.apply(state, rule, Judgement(verdict, None, note), r, subject_metric=r.metric)
+        if state.state in (S.PENDING, S.FIRING):
+            site = self.sites.get(r.site_id)
+            where = site.name if site else r.device_eui
+            return f"{where} {metric_label(r.metric)}探头故障：{state.memory.get('fault', '')}"
+        return ""
+
+    def hold(self, state: AlertState, cause: str, r: ReadingEvent) -> None:
+        """A faulted reading: record why the dependent alert is held back, judge nothing."""
+        if cause and set_inhibition(state, cause[:128]):
+            self.changed[state.pk] = state
+            self.events.append(
+                IncidentEvent(
+                    alert_state=state, at=r.time, kind=IncidentEvent.Kind.INHIBITED, reason=cause
+                )
+            )
+            self.transitions.append(
+                Transition(
+                    state.rule_id,
+                    state.target_key,
+                    r.farm_id,
+                    r.site_id,
+                    state.state,
+                    state.state,
+                    r.time,
+                    None,
+                    None,
+                    cause,
+                )
+            )
+
+    def apply(
+        self,
+        state: AlertState,
+        rule: Rule,
+        j: Judgement,
+        r: ReadingEvent,
+        *,
+        subject_metric: str = "",
+    ) -> None:
+        self.changed[state.pk] = state
+        site = self.sites.get(r.site_id)
+        place = site.name if site else r.device_eui
+        t, event = apply_judgement(
+            state, rule, j, r.time, place, self.now, subject_metric=subject_metric
+        )
+        if t:
+            self.transitions.append(t)
+            self.events.append(event)
+
+
+def apply_judgement(
+    state: AlertState,
+    rule: Rule,
+    j: Judgement,
+    at: datetime,
+    place: str,
+    now: datetime,
+    *,
+    subject_metric: str = "",
+) -> tuple[Transition | None, IncidentEvent | None]:
+    """Advance one state and do what the transition means: open or resolve its incident
+    and plan the notifications. The caller saves the state and the returned event."""
+    change = advance(state, rule, j.verdict, j.value, at)
+    if change is None:
+        return None, None
+    old, new = change
+    incident = None
+    if new == S.FIRING:
+        incident = incidents.open_incident(
+            state,
+            rule,
+            at,
+            place=place,
+            subject=incidents.subject_of(rule, subject_metric),
+            note=j.note,
+            severity=j.severity,
+            value_metric=subject_metric,
+        )
+        notify.plan(incident, "firing", now)
+    elif new == S.RESOLVED:
+        incident = state.incidents.filter(resolved_at__isnull=True).first()
+        if incident:
+            incidents.resolve(incident, at, j.value)
+            notify.plan(incident, "resolved", now)
+    event = IncidentEvent(
+        alert_state=state,
+        incident=incident,
+        at=at,
+        kind=new,
+        reason=(j.note or f"{old} → {new}")[:255],
+        value=j.value,
+    )
+    transition = Transition(
+        rule.pk,
+        state.target_key,
+        state.farm_id,
+        state.site_id,
+        old,
+        new,
+        at,
+        j.value,
+        incident.pk if incident else None,
+    )
+    return transition, event

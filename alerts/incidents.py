@@ -1,0 +1,226 @@
+"""Opening, resolving and handling incidents — the one place their fields change.
+
+Every change writes an ``IncidentEvent`` (who, when, why) and is pushed live.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from alerts import live
+from alerts.models import AlertState, Incident, IncidentEvent, Rule
+from alerts.transports.messages import metric_label
+
+E = IncidentEvent.Kind
+C = Rule.Condition
+
+UNITS = {
+    "do": "mg/L",
+    "tan": "mg/L",
+    "nh3": "mg/L",
+    "nitrite": "mg/L",
+    "water_temp": "°C",
+    "air_temp": "°C",
+    "soil_temp": "°C",
+    "salinity": "ppt",
+    "soil_vwc": "%",
+    "air_rh": "%",
+    "do_sat": "%",
+    "battery_v": "V",
+    "battery_pct": "%",
+    "soil_ec": "µS/cm",
+    "turbidity": "NTU",
+    "water_level": "cm",
+}
+
+_WORDS = {
+    C.ABOVE: "高于",
+    C.BELOW: "低于",
+    C.BATTERY_BELOW: "低于",
+    C.OUTSIDE: "超出",
+    C.RATE: "变化超过",
+    C.TIME_BELOW: "不高于",
+    C.DAWN_FORECAST: "黎明预计低于",
+}
+
+
+def fmt(value: float | None, metric: str) -> str:
+    if value is None:
+        return ""
+    unit = UNITS.get(metric, "")
+    return f"{value:.2f}".rstrip("0").rstrip(".") + (f" {unit}" if unit else "")
+
+
+def subject_of(rule: Rule, metric: str = "") -> str:
+    """What is wrong, in the farmer's words: 溶解氧, 稻飞虱, 网关离线."""
+    if rule.condition == C.GATEWAY_SILENT:
+        return "网关离线"
+    if rule.condition == C.PROBE_FAULT:
+        return f"{metric_label(metric)}探头故障"
+    if rule.condition == C.NO_DATA:
+        return f"{metric_label(rule.metric)}无数据"
+    if rule.source == Rule.Source.DETECTION:
+        return rule.metric
+    return metric_label(rule.metric)
+
+
+def threshold_text(rule: Rule) -> str:
+    if rule.condition == C.OUTSIDE:
+        return f"{rule.threshold:g}–{fmt(rule.threshold_high, rule.metric)}"
+    if rule.condition == C.TIME_BELOW:
+        hours = rule.params.get("hours", 8)
+        return f"{fmt(rule.threshold, rule.metric)}累计{hours:g}小时"
+    if rule.condition == C.NO_DATA and rule.window:
+        return f"{int(rule.window.total_seconds() // 60)}分钟"
+    return fmt(rule.threshold, rule.metric)
+
+
+def title_of(rule: Rule, place: str, subject: str, note: str = "") -> str:
+    """ "1号塘 溶解氧低于3 mg/L", "1号塘 溶解氧探头故障：fouled" — the real cause, named."""
+    if note:
+        return f"{place} {subject}：{note}"[:200]
+    word = _WORDS.get(rule.condition)
+    if word:
+        return f"{place} {subject}{word}{threshold_text(rule)}"[:200]
+    return f"{place} {subject}"[:200]
+
+
+def open_incident(
+    state: AlertState,
+    rule: Rule,
+    at: datetime,
+    *,
+    place: str,
+    subject: str,
+    note: str = "",
+    severity: str = "",
+    value_metric: str = "",
+) -> Incident:
+    """The firing state's incident; an open one for the same target is reused."""
+    existing = Incident.objects.filter(
+        rule=rule, target_key=state.target_key, resolved_at__isnull=True
+    ).first()
+    if existing:
+        return existing
+    incident = Incident.objects.create(
+        rule=rule,
+        alert_state=state,
+        target_key=state.target_key,
+        farm_id=state.farm_id,
+        site_id=state.site_id,
+        device_eui=state.device_eui,
+        severity=severity or rule.severity,
+        title=title_of(rule, place, subject, note),
+        subject=subject[:64],
+        value=state.last_value,
+        value_text=fmt(state.last_value, value_metric or rule.metric),
+        threshold_text=threshold_text(rule),
+        opened_at=at,
+    )
+    return incident
+
+
+def resolve(incident: Incident, at: datetime, value: float | None) -> None:
+    """Close the incident; the value that cleared it goes into the "resolved" message."""
+    incident.resolved_at = at
+    if value is not None:
+        incident.value = value
+        incident.value_text = fmt(value, incident.rule.metric)
+    incident.save(update_fields=["resolved_at", "value", "value_text"])
+
+
+def _event(incident: Incident, kind: str, at: datetime, actor=None, reason: str = "") -> None:
+    IncidentEvent.objects.create(
+        incident=incident,
+        alert_state_id=incident.alert_state_id,
+        at=at,
+        kind=kind,
+        actor=actor,
+        reason=reason[:255],
+        value=incident.value,
+    )
+    live.publish_incident(incident.farm_id, incident.pk, kind)
+
+
+@transaction.atomic
+def acknowledge(incident: Incident, user: AbstractBaseUser, now: datetime) -> bool:
+    """One tap from the farmer: stops reminders and escalation. False if already done."""
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if incident.acknowledged_at is not None:
+        return False
+    incident.acknowledged_by = user
+    incident.acknowledged_at = now
+    incident.save(update_fields=["acknowledged_by", "acknowledged_at"])
+    _event(incident, E.ACKNOWLEDGED, now, user)
+    return True
+
+
+@transaction.atomic
+def snooze(
+    incident: Incident, user: AbstractBaseUser, until: datetime, reason: str, now: datetime
+) -> None:
+    """Quiet reminders and escalation until ``until``; they resume if still firing."""
+    if until <= now:
+        raise ValidationError("a snooze must end in the future")
+    if not reason.strip():
+        raise ValidationError("say why the alert is snoozed")
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    incident.snoozed_until = until
+    incident.snooze_reason = reason.strip()[:200]
+    incident.save(update_fields=["snoozed_until", "snooze_reason"])
+    _event(incident, E.SNOOZED, now, user, f"until {until.isoformat()}: {reason.strip()}")
+
+
+@transaction.atomic
+def silence(
+    incident: Incident, user: AbstractBaseUser, until: datetime, reason: str, now: datetime
+) -> None:
+    """No notifications at all for this incident until ``until`` (e.g. pond being drained)."""
+    if until <= now or not reason.strip():
+        raise ValidationError("a silence needs a reason and an end in the future")
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    incident.silenced_until = until
+    incident.silence_reason = reason.strip()[:200]
+    incident.save(update_fields=["silenced_until", "silence_reason"])
+    _event(incident, E.SILENCED, now, user, f"until {until.isoformat()}: {reason.strip()}")
+
+
+@transaction.atomic
+def end_expired(now: datetime) -> list[Incident]:
+    """Lift snoozes and silences that have run out; return the open incidents affected."""
+    woke = []
+    expired = Incident.objects.select_for_update().filter(
+        Q(snoozed_until__lte=now) | Q(silenced_until__lte=now)
+    )
+    for incident in expired:
+        if incident.snoozed_until and incident.snoozed_until <= now:
+            incident.snoozed_until = None
+            _event(incident, E.SNOOZE_ENDED, now, reason=incident.snooze_reason)
+        if incident.silenced_until and incident.silenced_until <= now:
+            incident.silenced_until = None
+            _event(incident, E.SILENCE_ENDED, now, reason=incident.silence_reason)
+        incident.save(update_fields=["snoozed_until", "silenced_until"])
+        if incident.is_open:
+            woke.append(incident)
+    return woke
+
+
+def mark_escalated(incident: Incident, step: int, now: datetime, reason: str) -> None:
+    incident.escalation_step = step
+    incident.save(update_fields=["escalation_step"])
+    _event(incident, E.ESCALATED, now, reason=reason)
+
+
+def mark_notified(incident: Incident, now: datetime, *, reminder: bool = False) -> None:
+    incident.last_notified_at = now
+    fields = ["last_notified_at"]
+    if reminder:
+        incident.reminders_sent += 1
+        fields.append("reminders_sent")
+        _event(incident, E.REMINDED, now, reason=f"reminder {incident.reminders_sent}")
+    incident.save(update_fields=fields)

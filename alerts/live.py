@@ -1,0 +1,60 @@
+"""Live push of alert changes to the farm's open pages, over the Channels layer.
+
+Pages subscribe through ``farm.consumers.FarmLiveConsumer``, which checks
+``farm.access``; here we only publish to the farm's group after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from alerts.events import Transition
+from farm.consumers import farm_group
+
+log = logging.getLogger(__name__)
+
+
+def payload(t: Transition) -> dict:
+    return {
+        "kind": "alert",
+        "rule": t.rule_id,
+        "target": t.target_key,
+        "site": t.site_id,
+        "from": t.old,
+        "to": t.new,
+        "at": t.at.isoformat(),
+        "value": t.value,
+        "incident": t.incident_id,
+        "inhibited_by": t.inhibited_by,
+    }
+
+
+def publish(transitions: Iterable[Transition]) -> None:
+    """Send each transition to its farm's group once the transaction has committed."""
+    items = [(t.farm_id, payload(t)) for t in transitions]
+    if items:
+        transaction.on_commit(lambda: _send(items))
+
+
+def publish_incident(farm_id: int, incident_id: int, change: str) -> None:
+    """A human change (acknowledge, snooze) is news for the other open pages too."""
+    item = (farm_id, {"kind": "incident", "incident": incident_id, "change": change})
+    transaction.on_commit(lambda: _send([item]))
+
+
+def _send(items: list[tuple[int, dict]]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        for farm_id, body in items:
+            async_to_sync(layer.group_send)(
+                farm_group(farm_id), {"type": "farm.event", "payload": body}
+            )
+    except Exception:  # a page missing an update must never fail the evaluation
+        log.exception("live push of %d alert changes failed", len(items))

@@ -1,0 +1,38 @@
+"""Create the alert rule templates of domain.md §5, optionally adopting them."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from alerts import rule_templates
+from farm.models import Organisation
+
+
+class Command(BaseCommand):
+    help = "Seed the default alert rule templates (idempotent)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--adopt",
+            action="append",
+            default=[],
+            metavar="ORGANISATION",
+            help="also copy the templates into this organisation (name); repeatable",
+        )
+        parser.add_argument("--all-organisations", action="store_true")
+        parser.add_argument(
+            "--group", action="append", choices=sorted(rule_templates.GROUPS), default=[]
+        )
+
+    def handle(self, *args, **opts) -> None:
+        n = rule_templates.seed()
+        self.stdout.write(f"{n} templates seeded")
+        orgs = list(Organisation.objects.filter(name__in=opts["adopt"]))
+        missing = set(opts["adopt"]) - {o.name for o in orgs}
+        if missing:
+            raise CommandError(f"no organisation named {', '.join(sorted(missing))}")
+        if opts["all_organisations"]:
+            orgs = list(Organisation.objects.all())
+        for org in orgs:
+            rules = rule_templates.adopt(org.pk, opts["group"] or None)
+            self.stdout.write(f"{org.name}: {len(rules)} rules")

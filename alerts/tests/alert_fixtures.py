@@ -1,0 +1,95 @@
+"""Small factories for the alerts tests: one organisation, a farm, ponds and plots."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from alerts.events import ReadingEvent
+from alerts.models import NotificationPolicy, Rule
+from farm.models import Farm, Membership, Organisation, Plot, Pond, Region, Role
+
+T0 = datetime(2026, 7, 20, 2, 0, tzinfo=UTC)  # 10:00 in Hubei
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+class World:
+    """An organisation with one fish farm (two grass-carp ponds, a shrimp pond, a plot)."""
+
+    def __init__(self) -> None:
+        region, _ = Region.objects.get_or_create(
+            code="421083", defaults={"name": "洪湖市", "level": "county"}
+        )
+        self.org = Organisation.objects.create(name="清水湖合作社", region=region)
+        self.other_org = Organisation.objects.create(name="别的合作社", region=region)
+        self.farm = Farm.objects.create(
+            organisation=self.org, region=region, name="大沙湖草鱼养殖场", kind="aquaculture"
+        )
+        self.other_farm = Farm.objects.create(
+            organisation=self.other_org, region=region, name="别人的鱼场", kind="aquaculture"
+        )
+        pond = {"area_m2": Decimal(6700), "depth_m": Decimal("2.0")}
+        self.pond1 = Pond.objects.create(farm=self.farm, name="1号塘", species="草鱼", **pond)
+        self.pond3 = Pond.objects.create(farm=self.farm, name="3号塘", species="草鱼", **pond)
+        self.shrimp = Pond.objects.create(farm=self.farm, name="虾塘", species="南美白对虾", **pond)
+        self.plot = Plot.objects.create(
+            farm=self.farm, name="大棚", crop="番茄", cultivation="greenhouse", area_m2=4000
+        )
+        User = get_user_model()
+        self.farmer = User.objects.create_user("wang", first_name="王德明", password="x")
+        self.manager = User.objects.create_user("zhou", first_name="周建国", password="x")
+        self.stranger = User.objects.create_user("li", password="x")
+        m = Membership.objects.create(
+            user=self.farmer, role=Role.OPERATOR, organisation=self.org, phone="+8613700000001"
+        )
+        m.farms.set([self.farm])
+        Membership.objects.create(
+            user=self.manager, role=Role.MANAGER, organisation=self.org, phone="+8613700000002"
+        )
+        o = Membership.objects.create(
+            user=self.stranger, role=Role.OPERATOR, organisation=self.other_org
+        )
+        o.farms.set([self.other_farm])
+
+    def rule(self, **kw) -> Rule:
+        kw.setdefault("organisation", self.org)
+        kw.setdefault("name", "溶解氧低")
+        kw.setdefault("metric", "do")
+        kw.setdefault("condition", Rule.Condition.BELOW)
+        return Rule.objects.create(**kw)
+
+    def reading(
+        self,
+        minutes: float,
+        value: float | None,
+        *,
+        site=None,
+        metric="do",
+        eui="a000000000000001",
+        fault=None,
+    ) -> ReadingEvent:
+        site = site or self.pond1
+        return ReadingEvent(at(minutes), site.farm_id, site.pk, eui, metric, value, fault)
+
+    def policy(self, **kw) -> NotificationPolicy:
+        kw.setdefault("name", "默认")
+        kw.setdefault("recipient_roles", ["operator"])
+        kw.setdefault("channels", {"info": ["wecom"], "warning": ["wecom"], "critical": ["wecom"]})
+        kw.setdefault("wecom_webhook_url", "http://127.0.0.1:9/hook")
+        return NotificationPolicy.objects.create(organisation=self.org, **kw)
+
+
+@pytest.fixture
+def world(db) -> World:
+    return World()
+
+
+@pytest.fixture
+def world_committed(transactional_db) -> World:
+    return World()
