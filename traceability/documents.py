@@ -1,0 +1,66 @@
+"""Documents produced from a lot: QR label sheets, the compliance certificate, EPCIS export."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from typing import Any
+
+from traceability.epcis_document import EPCIS_CONTEXT
+from traceability.models import Lot
+
+__all__ = ["EPCIS_CONTEXT", "certificate", "epcis_document", "label_sheet"]
+
+OWN_NAMESPACE = "urn:agrimon:ns:"
+
+
+def label_sheet(lot: Lot, code: str, template: str, count: int) -> io.BytesIO:
+    """``count`` identical labels for the lot, print-ready."""
+    from traceability.labels import LabelSpec, render_labels
+
+    farm = lot.origin.farm
+    spec = LabelSpec(
+        code=code,
+        product=lot.product_name,
+        origin=farm.region.name,
+        producer=lot.organisation.name,
+        lot=lot.lot_number,
+    )
+    return io.BytesIO(render_labels([spec] * count, template))
+
+
+def certificate(lot: Lot, code: str) -> io.BytesIO:
+    """承诺达标合格证 for a released lot, with the trace QR on the same sheet (证码合一)."""
+    from traceability.labels import certificate_pdf
+
+    farm = lot.origin.farm
+    fields = {
+        "product": lot.product_name,
+        "quantity": f"{lot.quantity} {lot.unit}",
+        "origin": f"{farm.region.name} {farm.name}",
+        "producer": lot.organisation.name,
+        "contact": lot.organisation.contact_phone,
+        "issued": datetime.now(UTC).date().isoformat(),
+        "lot": lot.lot_number,
+        "basis": _basis(lot),
+    }
+    return io.BytesIO(certificate_pdf(fields, code))
+
+
+def _basis(lot: Lot) -> str:
+    """The certificate's basis: commissioned test, self test, or quality control."""
+    latest = lot.inspections.filter(result="pass").order_by("-tested_on").first()
+    if latest is None:
+        return "质量安全控制符合要求"
+    return "委托检测合格" if latest.lab else "自行检测合格"
+
+
+def epcis_document(lot: Lot) -> dict[str, Any]:
+    """The lot's history as an EPCIS 2.0 JSON-LD document."""
+    return {
+        "@context": [EPCIS_CONTEXT, {"agrimon": OWN_NAMESPACE}],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "epcisBody": {"eventList": [ev.document for ev in lot.events.order_by("seq")]},
+    }

@@ -1,0 +1,226 @@
+"""EPCIS 2.0 events of a lot, appended to its signed hash chain.
+
+Each stored event carries its CBV 2.0 Event Hash ID (``eventID``), the link
+``SHA-256(prev_link || event_hash || seq)`` and the organisation's Ed25519
+signature of that link. ``verify`` recomputes all of it from the stored JSON
+and reports the first event that does not match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+
+from traceability import chain, keys, vocab
+from traceability.epcis_hash import event_hash_id
+from traceability.models import InputRecord, Inspection, Lot, TraceEvent
+
+TZ_OFFSET = "+08:00"  # China Standard Time; EPCIS wants the offset of the event's place
+
+
+def lot_epc_class(lot: Lot) -> str:
+    """The lot as an EPC class: GS1 Digital Link for GTIN lots, a URN for trace codes."""
+    if lot.gtin:
+        from traceability.digital_link import build
+
+        return build({"01": lot.gtin, "10": lot.lot_number}, "id.gs1.org")
+    return f"urn:agrimon:lot:{lot.trace_code}"
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def _base(lot: Lot, event_type: str, biz_step: str, when: datetime, **extra: Any) -> dict:
+    doc: dict[str, Any] = {
+        "type": event_type,
+        "eventTime": _iso(when),
+        "eventTimeZoneOffset": TZ_OFFSET,
+        "bizStep": biz_step,
+        "readPoint": {"id": vocab.site_uri(lot.origin_id)},
+    }
+    doc.update(extra)
+    return doc
+
+
+def _quantity(lot: Lot) -> list[dict]:
+    uom = {"kg": "KGM", "t": "TNE", "g": "GRM"}.get(lot.unit)
+    q: dict[str, Any] = {"epcClass": lot_epc_class(lot), "quantity": float(lot.quantity)}
+    if uom:
+        q["uom"] = uom
+    return [q]
+
+
+def _at(day) -> datetime:
+    return datetime(day.year, day.month, day.day, 8, 0, tzinfo=UTC)
+
+
+def input_event(lot: Lot, rec: InputRecord) -> dict:
+    ilmd = {
+        "agrimon:inputKind": rec.kind,
+        "agrimon:product": rec.product,
+        "agrimon:dose": f"{rec.dose} {rec.dose_unit}",
+    }
+    for name, value in (
+        ("activeIngredient", rec.active_ingredient),
+        ("registrationNo", rec.registration_no),
+        ("phiDays", rec.phi_days),
+        ("withdrawalDays", rec.withdrawal_days),
+        ("withdrawalDegreeDays", rec.withdrawal_degree_days),
+    ):
+        if value not in (None, ""):
+            ilmd[f"agrimon:{name}"] = value
+    return _base(
+        lot,
+        "ObjectEvent",
+        vocab.INPUT_STEPS[rec.kind],
+        _at(rec.applied_on),
+        action="OBSERVE",
+        quantityList=_quantity(lot),
+        disposition=vocab.IN_PROGRESS,
+        **{"agrimon:input": ilmd},
+    )
+
+
+def harvest_event(lot: Lot) -> dict:
+    return _base(
+        lot,
+        "ObjectEvent",
+        vocab.COMMISSIONING,
+        _at(lot.harvest_date),
+        action="ADD",
+        quantityList=_quantity(lot),
+        disposition=vocab.ACTIVE,
+        bizLocation={"id": vocab.site_uri(lot.origin_id)},
+    )
+
+
+def inspection_event(lot: Lot, insp: Inspection) -> dict:
+    disp = vocab.CONFORMANT if insp.result == Inspection.Result.PASS else vocab.NON_CONFORMANT
+    return _base(
+        lot,
+        "ObjectEvent",
+        vocab.INSPECTING,
+        _at(insp.tested_on),
+        action="OBSERVE",
+        quantityList=_quantity(lot),
+        disposition=disp,
+        **{
+            "agrimon:inspection": {
+                "items": list(insp.items),
+                "lab": insp.lab,
+                "report": insp.report_ref,
+                "result": insp.result,
+            }
+        },
+    )
+
+
+def override_event(lot: Lot, result, reason: str) -> dict:
+    blocks = [b.reason for b in result.blocks]
+    return _base(
+        lot,
+        "ObjectEvent",
+        vocab.GATE_OVERRIDE,
+        datetime.now(UTC),
+        action="OBSERVE",
+        quantityList=_quantity(lot),
+        **{"agrimon:override": {"reason": reason, "blocks": blocks}},
+    )
+
+
+def release_event(lot: Lot) -> dict:
+    return _base(
+        lot,
+        "ObjectEvent",
+        vocab.RELEASE,
+        datetime.now(UTC),
+        action="OBSERVE",
+        quantityList=_quantity(lot),
+        disposition=vocab.SELLABLE_ACCESSIBLE,
+    )
+
+
+def shipping_event(lot: Lot, destination: str) -> dict:
+    return _base(
+        lot,
+        "ObjectEvent",
+        vocab.SHIPPING,
+        datetime.now(UTC),
+        action="OBSERVE",
+        quantityList=_quantity(lot),
+        disposition=vocab.IN_TRANSIT,
+        **{"agrimon:destination": destination},
+    )
+
+
+@transaction.atomic
+def record(
+    lot: Lot,
+    doc: dict,
+    *,
+    user=None,
+    input_record: InputRecord | None = None,
+    corrects: TraceEvent | None = None,
+    reason: str = "",
+) -> TraceEvent:
+    """Append ``doc`` to the lot's chain: hash it, link it, sign it, store it."""
+    Lot.objects.select_for_update().filter(pk=lot.pk).first()
+    last = lot.events.order_by("-seq").first()
+    seq = (last.seq + 1) if last else 1
+    prev = last.link if last else chain.genesis(lot.pk)
+    if corrects is not None:
+        doc = {**doc, "agrimon:corrects": corrects.event_hash}
+    event_hash = event_hash_id(doc)
+    doc = {**doc, "eventID": event_hash}
+    link = chain.next_link(prev, event_hash, seq)
+    key = keys.for_organisation(lot.organisation_id)
+    return TraceEvent.objects.create(
+        lot=lot,
+        seq=seq,
+        event_type=doc["type"],
+        biz_step=doc["bizStep"],
+        event_time=datetime.fromisoformat(doc["eventTime"].replace("Z", "+00:00")),
+        document=doc,
+        event_hash=event_hash,
+        prev_link=prev,
+        link=link,
+        signature=keys.sign(key, link),
+        key_id=key.key_id,
+        corrects=corrects,
+        input_record=input_record,
+        reason=reason,
+        recorded_by=user,
+    )
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    events: int
+    first_broken_seq: int | None = None
+    problem: str = ""
+
+
+def verify(lot: Lot) -> Verification:
+    """Recompute every hash, link and signature of the lot's chain from stored rows."""
+    prev = chain.genesis(lot.pk)
+    expected_seq = 1
+    rows = list(lot.events.order_by("seq"))
+    for ev in rows:
+        if ev.seq != expected_seq:
+            return Verification(False, len(rows), expected_seq, f"event {expected_seq} missing")
+        doc = {k: v for k, v in ev.document.items() if k != "eventID"}
+        recomputed = event_hash_id(doc)
+        if recomputed != ev.event_hash or ev.document.get("eventID") != ev.event_hash:
+            return Verification(False, len(rows), ev.seq, "event content changed")
+        if ev.prev_link != prev or chain.next_link(prev, ev.event_hash, ev.seq) != ev.link:
+            return Verification(False, len(rows), ev.seq, "chain link broken")
+        if not keys.verify(ev.key_id, ev.link, ev.signature):
+            return Verification(False, len(rows), ev.seq, "signature invalid")
+        prev = ev.link
+        expected_seq += 1
+    return Verification(True, len(rows))

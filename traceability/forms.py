@@ -1,0 +1,114 @@
+"""Forms for lot records, built for a phone: few fields, sensible defaults."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from farm.models import Site
+from traceability.models import InputRecord, Inspection, Lot
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class LotForm(forms.ModelForm):
+    origin = forms.ModelChoiceField(queryset=Site.objects.none(), label=_("origin plot or pond"))
+
+    class Meta:
+        model = Lot
+        fields = [
+            "origin",
+            "product_name",
+            "product_name_en",
+            "gtin",
+            "lot_number",
+            "quantity",
+            "unit",
+            "growing_started",
+            "requires_inspection",
+        ]
+        widgets = {"growing_started": DateInput()}
+
+    def __init__(self, *args, sites=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["origin"].queryset = sites if sites is not None else Site.objects.none()
+
+    def clean_gtin(self) -> str:
+        from traceability.digital_link import is_valid_gtin
+
+        gtin = self.cleaned_data.get("gtin", "").strip()
+        if gtin and not is_valid_gtin(gtin):
+            raise forms.ValidationError(_("GTIN check digit is wrong."))
+        return gtin.zfill(14) if gtin else ""
+
+
+class InputForm(forms.ModelForm):
+    class Meta:
+        model = InputRecord
+        fields = [
+            "kind",
+            "product",
+            "active_ingredient",
+            "registration_no",
+            "dose",
+            "dose_unit",
+            "applied_on",
+            "phi_days",
+            "withdrawal_days",
+            "withdrawal_degree_days",
+            "disease",
+            "notes",
+        ]
+        widgets = {"applied_on": DateInput(), "notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["applied_on"].initial = date.today
+
+    def clean_applied_on(self) -> date:
+        day = self.cleaned_data["applied_on"]
+        if day > date.today():
+            raise forms.ValidationError(_("An application cannot be in the future."))
+        return day
+
+
+class HarvestForm(forms.Form):
+    harvest_date = forms.DateField(label=_("harvest date"), widget=DateInput())
+    quantity = forms.DecimalField(label=_("quantity"), min_value=0, required=False)
+
+
+class InspectionForm(forms.ModelForm):
+    items_text = forms.CharField(label=_("items tested (comma separated)"), required=False)
+
+    class Meta:
+        model = Inspection
+        fields = ["kind", "tested_on", "lab", "result", "report_ref"]
+        widgets = {"tested_on": DateInput()}
+
+    def items(self) -> list[str]:
+        raw = self.cleaned_data.get("items_text", "")
+        return [i.strip() for i in raw.replace("，", ",").split(",") if i.strip()]
+
+
+class ReleaseForm(forms.Form):
+    override_reason = forms.CharField(
+        label=_("override reason (managers only)"), required=False, max_length=255
+    )
+
+
+class ShipForm(forms.Form):
+    destination = forms.CharField(label=_("destination"), max_length=128)
+
+
+class LabelForm(forms.Form):
+    template = forms.ChoiceField(
+        label=_("label template"),
+        choices=[("a4-3x8", _("A4 sheet, 3 × 8")), ("roll-50x30", _("Roll, 50 × 30 mm"))],
+    )
+    count = forms.IntegerField(
+        label=_("number of labels"), min_value=1, max_value=5000, initial=100
+    )

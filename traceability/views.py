@@ -1,0 +1,359 @@
+"""Pages of the traceability app: thin views over ``traceability.lots`` and friends.
+
+Staff pages are scoped through ``farm.access``; the public scan page and the
+GS1 resolver expose only what the lot owner marked public.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from farm import access
+from farm.models import Site
+from traceability import documents, events, gate, lots, public, scans
+from traceability.forms import (
+    HarvestForm,
+    InputForm,
+    InspectionForm,
+    LabelForm,
+    LotForm,
+    ReleaseForm,
+    ShipForm,
+)
+from traceability.models import Lot
+
+LOT_FARM = "origin__farm"
+MISS_LIMIT = 30  # unknown codes per client network per 10 minutes before 429
+MISS_WINDOW_S = 600
+
+
+def _lot(request: HttpRequest, pk: int, *, write: bool = False) -> Lot:
+    lot = access.get_readable_or_404(
+        request.user,
+        Lot.objects.select_related("origin__farm__region", "organisation"),
+        LOT_FARM,
+        pk=pk,
+    )
+    if write:
+        access.require_edit(request.user, lot.origin.farm_id)
+    return lot
+
+
+@login_required
+def lot_list(request: HttpRequest) -> HttpResponse:
+    qs = access.scope(request.user, Lot.objects.select_related("origin__farm"), LOT_FARM)
+    return render(
+        request,
+        "traceability/lot_list.html",
+        {
+            "lots": qs.order_by("-created")[:200],
+            "can_create": access.editable_farms(request.user).exists(),
+        },
+    )
+
+
+@login_required
+def lot_create(request: HttpRequest) -> HttpResponse:
+    sites = access.scope(request.user, Site.objects.select_related("farm"), "farm", write=True)
+    form = LotForm(request.POST or None, sites=sites)
+    if request.method == "POST" and form.is_valid():
+        spec = lots.NewLot(
+            **{k: v for k, v in form.cleaned_data.items() if k != "requires_inspection"}
+        )
+        lot = lots.create_lot(spec, request.user)
+        if not form.cleaned_data["requires_inspection"]:
+            Lot.objects.filter(pk=lot.pk).update(requires_inspection=False)
+        return redirect("traceability:lot-detail", pk=lot.pk)
+    return render(request, "traceability/form.html", {"form": form, "title": _("New lot")})
+
+
+@login_required
+def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    lot = _lot(request, pk)
+    return render(
+        request,
+        "traceability/lot_detail.html",
+        {
+            "lot": lot,
+            "events": lot.events.order_by("seq"),
+            "inputs": gate.relevant_inputs(lot, lot.harvest_date or datetime.now(UTC).date()),
+            "gate": gate.check(lot),
+            "verification": events.verify(lot),
+            "can_edit": access.can_edit_farm(request.user, lot.origin.farm_id),
+            "scan_url": public.scan_url(request, lot),
+            "forms": {
+                "harvest": HarvestForm(),
+                "inspection": InspectionForm(),
+                "release": ReleaseForm(),
+                "ship": ShipForm(),
+                "labels": LabelForm(),
+            },
+        },
+    )
+
+
+@login_required
+def input_create(request: HttpRequest, site_pk: int) -> HttpResponse:
+    site = access.get_readable_or_404(
+        request.user, Site.objects.select_related("farm"), "farm", pk=site_pk
+    )
+    access.require_edit(request.user, site.farm_id)
+    form = InputForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        lots.record_input(site, request.user, **form.cleaned_data)
+        messages.success(request, _("Recorded."))
+        return redirect("farm:site-detail", pk=site.pk)
+    return render(
+        request,
+        "traceability/form.html",
+        {"form": form, "title": _("Record an input on %(site)s") % {"site": site}},
+    )
+
+
+def _act(request: HttpRequest, pk: int, form_class, action) -> HttpResponse:
+    lot = _lot(request, pk, write=True)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    else:
+        try:
+            action(lot, form)
+        except lots.GateBlocked as blocked:
+            messages.error(request, _("Blocked: %(why)s") % {"why": blocked})
+        except (lots.NotAllowed, ValueError) as exc:
+            messages.error(request, str(exc))
+    return redirect("traceability:lot-detail", pk=lot.pk)
+
+
+@login_required
+@require_POST
+def lot_harvest(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        HarvestForm,
+        lambda lot, f: lots.harvest(
+            lot, f.cleaned_data["harvest_date"], f.cleaned_data["quantity"], request.user
+        ),
+    )
+
+
+@login_required
+@require_POST
+def lot_inspect(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        InspectionForm,
+        lambda lot, f: lots.inspect(
+            lot,
+            tested_on=f.cleaned_data["tested_on"],
+            result=f.cleaned_data["result"],
+            items=f.items(),
+            lab=f.cleaned_data["lab"],
+            report_ref=f.cleaned_data["report_ref"],
+            user=request.user,
+        ),
+    )
+
+
+@login_required
+@require_POST
+def lot_release(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        ReleaseForm,
+        lambda lot, f: lots.release(
+            lot, request.user, override_reason=f.cleaned_data["override_reason"]
+        ),
+    )
+
+
+@login_required
+@require_POST
+def lot_ship(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        ShipForm,
+        lambda lot, f: lots.ship(lot, destination=f.cleaned_data["destination"], user=request.user),
+    )
+
+
+@login_required
+def lot_labels(request: HttpRequest, pk: int) -> HttpResponse:
+    lot = _lot(request, pk, write=True)
+    form = LabelForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse(json.dumps(form.errors), status=400, content_type="application/json")
+    pdf = documents.label_sheet(
+        lot,
+        public.code_uri(request, lot),
+        form.cleaned_data["template"],
+        form.cleaned_data["count"],
+    )
+    Lot.objects.filter(pk=lot.pk).update(label_count=lot.label_count + form.cleaned_data["count"])
+    return FileResponse(
+        pdf, content_type="application/pdf", filename=f"labels-{lot.lot_number}.pdf"
+    )
+
+
+@login_required
+def lot_certificate(request: HttpRequest, pk: int) -> HttpResponse:
+    lot = _lot(request, pk)
+    if lot.status not in (Lot.Status.RELEASED, Lot.Status.SHIPPED):
+        return HttpResponse(_("A certificate is issued only for a released lot."), status=409)
+    return FileResponse(
+        documents.certificate(lot, public.code_uri(request, lot)),
+        content_type="application/pdf",
+        filename=f"hgz-{lot.lot_number}.pdf",
+    )
+
+
+@login_required
+def lot_epcis(request: HttpRequest, pk: int) -> JsonResponse:
+    lot = _lot(request, pk)
+    return JsonResponse(
+        documents.epcis_document(lot),
+        json_dumps_params={"ensure_ascii": False},
+        content_type="application/ld+json",
+    )
+
+
+@login_required
+def lot_verify(request: HttpRequest, pk: int) -> JsonResponse:
+    lot = _lot(request, pk)
+    v = events.verify(lot)
+    return JsonResponse(
+        {
+            "ok": v.ok,
+            "events": v.events,
+            "first_broken_seq": v.first_broken_seq,
+            "problem": v.problem,
+        }
+    )
+
+
+# --- public: resolver and scan page -------------------------------------------------------
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _miss(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    """A malformed (400) or unknown (404) code; many misses from one network → 429."""
+    key = "trace-miss:" + scans.client_key(_client_ip(request))
+    try:
+        misses = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, MISS_WINDOW_S)
+        misses = 1
+    if misses > MISS_LIMIT:
+        response = render(
+            request,
+            "traceability/public_error.html",
+            {"message": _("Too many unknown codes. Please try again later.")},
+            status=429,
+        )
+        response["Retry-After"] = str(MISS_WINDOW_S)
+        return response
+    return render(request, "traceability/public_error.html", {"message": message}, status=status)
+
+
+def scan_page(request: HttpRequest, code: str) -> HttpResponse:
+    from traceability.trace_code import is_valid_trace_code, normalise
+
+    try:
+        normal = normalise(code)
+    except ValueError:
+        normal = ""
+    if not normal or not is_valid_trace_code(normal):
+        return _miss(request, 400, _("This is not a valid trace code."))
+    lot = (
+        Lot.objects.select_related("origin__farm__region", "organisation")
+        .filter(trace_code=normal)
+        .first()
+    )
+    if lot is None:
+        return _miss(request, 404, _("We do not know this code. Check the label and try again."))
+    if normal != code:
+        return HttpResponseRedirect(reverse("scan", args=[normal]))
+    scans.record_scan(
+        lot,
+        _client_ip(request),
+        datetime.now(UTC),
+        request.META.get("HTTP_X_CLIENT_LAT"),
+        request.META.get("HTTP_X_CLIENT_LON"),
+    )
+    return render(request, "traceability/scan.html", public.scan_context(lot))
+
+
+def resolve_digital_link(request: HttpRequest, path: str) -> HttpResponse:
+    """GS1 Digital Link resolver for our lots: ``/01/<GTIN>/10/<lot>[?linkType=…]``."""
+    from traceability.digital_link import parse
+
+    try:
+        ais = parse(request.build_absolute_uri())
+    except ValueError as exc:
+        return _miss(request, 400, _("Malformed GS1 Digital Link: %(why)s") % {"why": exc})
+    gtin, lot_no = ais.get("01"), ais.get("10")
+    lot = None
+    if gtin and lot_no:
+        lot = Lot.objects.filter(gtin=gtin, lot_number=lot_no).first()
+    elif gtin:
+        if Lot.objects.filter(gtin=gtin).exists():
+            return render(
+                request,
+                "traceability/public_error.html",
+                {"message": _("Please scan the code on the package: it names the lot.")},
+                status=200,
+            )
+    if lot is None:
+        return _miss(request, 404, _("We do not know this product or lot."))
+    target = request.build_absolute_uri(reverse("scan", args=[lot.trace_code]))
+    link_type = request.GET.get("linkType", "")
+    wants_linkset = "application/linkset+json" in request.headers.get("Accept", "")
+    if link_type == "all" or wants_linkset:
+        return JsonResponse(
+            public.linkset(request, lot, target), content_type="application/linkset+json"
+        )
+    response = HttpResponseRedirect(target)
+    response.status_code = 307
+    response["Link"] = f'<{target}>; rel="gs1:pip"'
+    return response
+
+
+def resolver_description(request: HttpRequest) -> JsonResponse:
+    """``/.well-known/gs1resolver``: what this resolver serves (GS1 resolver standard §5)."""
+    return JsonResponse(
+        {
+            "name": "Agrimon lot resolver",
+            "resolverRoot": request.build_absolute_uri("/"),
+            "supportedPrimaryKeys": ["01"],
+            "supportedLinkType": ["gs1:pip", "gs1:traceability"],
+            "supportedContextValuesEnumerated": [],
+        }
+    )
+
+
+def not_found(request: HttpRequest) -> None:
+    raise Http404
