@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from farm.config import BASE_DIR, load
@@ -125,6 +126,14 @@ CHANNEL_LAYERS = {
     }
 }
 
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CONFIG.redis_url,
+        "KEY_PREFIX": "agrimon",
+    }
+}
+
 CELERY_BROKER_URL = CONFIG.celery_broker_url
 CELERY_RESULT_BACKEND = CONFIG.redis_url
 CELERY_TASK_ALWAYS_EAGER = CONFIG.celery_eager
@@ -132,7 +141,21 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Time-based alert rules; threshold rules are evaluated on the stream, not here.
+    "alerts-escalate": {"task": "alerts.escalate", "schedule": 30.0},
+    "alerts-no-data": {"task": "alerts.check_no_data", "schedule": 60.0},
+    "alerts-gateways": {"task": "alerts.check_gateways", "schedule": 60.0},
+    "alerts-remind": {"task": "alerts.remind", "schedule": 60.0},
+    "alerts-expire": {"task": "alerts.expire", "schedule": 60.0},
+    "alerts-flush-deferred": {"task": "alerts.flush_deferred", "schedule": 60.0},
+    "alerts-low-battery": {"task": "alerts.check_low_battery", "schedule": 900.0},
+    "alerts-requeue-stalled": {"task": "alerts.requeue_stalled", "schedule": 300.0},
+    "sensors-rollup-hourly": {
+        "task": "sensors.rollup_hourly",
+        "schedule": crontab(minute=5),
+    },
+}
 
 if CONFIG.production:
     SESSION_COOKIE_SECURE = True

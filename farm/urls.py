@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from alerts import views as alert_views
 from farm import views
 
 app_urls = (
@@ -25,5 +26,12 @@ urlpatterns = [
     path("api/", include("farm.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/vision/", include("vision.api")),
+    path("devices/", include("sensors.urls")),
+    path("alerts/", include("alerts.urls")),
+    path("i/<int:pk>", alert_views.short_link, name="incident-short"),
+    path("vision/", include("vision.urls")),
+    path("trace/", include("traceability.urls")),
+    path("", include("traceability.public_urls")),
     path("admin/", admin.site.urls),
 ]
