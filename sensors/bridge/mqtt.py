@@ -272,7 +272,7 @@ class Bridge:
         status, gateways = self.pipeline.take_status()
         try:
             with_battery, without = [], []
-            for device_id, (t, battery, rssi, snr, f_cnt) in status.items():
+            for device_id, (t, battery, rssi, snr, f_cnt, _) in status.items():
                 d = Device(id=device_id, last_seen=_datetime(t), rssi=rssi, snr=snr, f_cnt=f_cnt)
                 if battery is not None:
                     d.battery_v = battery

@@ -367,13 +367,16 @@ class Pipeline:
                     continue
                 values[metric] = value
             self._derive(device, values, faults)
-        # Radio metadata: the best gateway's signal, the frame counter, how many heard it.
-        if up.rssi is not None:
-            values.setdefault("rssi", up.rssi)
-        if up.snr is not None:
-            values.setdefault("snr", up.snr)
-        if up.battery_pct is not None:
-            values.setdefault("battery_pct", up.battery_pct)
+        # Radio metadata (the best gateway's signal, the frame counter, how many heard it)
+        # belongs to the moment of sending; everything the node measured to ``sample_t``,
+        # which is earlier for a backlog frame.
+        radio: dict[str, Any] = {}
+        if up.rssi is not None and "rssi" not in values:
+            radio["rssi"] = up.rssi
+        if up.snr is not None and "snr" not in values:
+            radio["snr"] = up.snr
+        if up.battery_pct is not None and "battery_pct" not in values:
+            radio["battery_pct"] = up.battery_pct
         by_measurement: dict[str, dict[str, Any]] = {}
         for metric, value in values.items():
             m = METRIC_MEASUREMENT[metric]
@@ -381,29 +384,48 @@ class Pipeline:
             if fields is None:
                 fields = by_measurement[m] = {}
             fields[metric] = value
-        dev_fields = by_measurement.setdefault("device", {})
-        dev_fields["f_cnt"] = up.f_cnt
-        dev_fields["gateways"] = len(up.gateways)
         if faults:
-            dev_fields["faults"] = ",".join(faults)
+            by_measurement.setdefault("device", {})["faults"] = ",".join(faults)
             self.counters.faults += len(faults)
+        sent = {**radio, "f_cnt": up.f_cnt, "gateways": len(up.gateways)}
+        if sample_t == t:
+            by_measurement.setdefault("device", {}).update(sent)
+        else:
+            batch.lines.append(encode_line("device", device.tags, sent, t))
         tags = device.tags
         for m, fields in by_measurement.items():
-            batch.lines.append(encode_line(m, tags, fields, t if m == "device" else sample_t))
+            batch.lines.append(encode_line(m, tags, fields, sample_t))
         batch.times.append(t)
         ids = (device.id, device.dev_eui, device.site_id, device.farm_id)
         readings = batch.readings
         for metric, value in values.items():
-            when = t if METRIC_MEASUREMENT[metric] == "device" else sample_t
-            readings.append(ReadingEvent(*ids, metric, value, when))
+            readings.append(ReadingEvent(*ids, metric, value, sample_t))
+        for metric, value in radio.items():
+            readings.append(ReadingEvent(*ids, metric, value, t))
         for fault in faults:
             metric, _, reason = fault.partition(":")
             readings.append(ReadingEvent(*ids, metric, None, sample_t, reason))
-        status = self.status.get(device.id)
-        if status is None or status[0] <= t:
-            self.status[device.id] = [t, values.get("battery_v"), up.rssi, up.snr, up.f_cnt]
+        self._note_status(device.id, t, sample_t, values.get("battery_v"), up)
         for gw in up.gateways:
             self.gateways_seen[gw] = t
+
+    def _note_status(
+        self, device_id: int, t: int, sample_t: int, battery: float | None, up: Uplink
+    ) -> None:
+        """Keep the newest radio status and, separately, the newest measured battery.
+
+        A continuation frame (no battery) must not blank it, and a backlog frame, sent
+        after the fresh report and possibly after the next status save, must not
+        replace it with an older reading: only live frames set the device's battery.
+        The entry is [time, battery_v, rssi, snr, f_cnt, battery time].
+        """
+        status = self.status.get(device_id)
+        if status is None:
+            status = self.status[device_id] = [t, None, up.rssi, up.snr, up.f_cnt, -1]
+        elif status[0] <= t:
+            status[0], status[2], status[3], status[4] = t, up.rssi, up.snr, up.f_cnt
+        if battery is not None and sample_t == t and sample_t >= status[5]:
+            status[1], status[5] = battery, sample_t
 
     def _derive(self, device: DeviceInfo, values: dict[str, float], faults: list[str]) -> None:
         """do_sat and nh3 from the same uplink's readings (formulas in sensors.chemistry).
