@@ -70,7 +70,6 @@ def start_mosquitto(state: Path) -> tuple[subprocess.Popen, int]:
     conf = (REPO / "deploy" / "mosquitto.conf").read_text()
     conf = conf.replace("listener 1883 ", f"listener {port} ").replace("@STATE@", str(state))
     conf = conf.replace("persistence true", "persistence false")
-    conf = conf.replace("max_inflight_messages 100", "max_inflight_messages 0")
     conf = "\n".join(line for line in conf.splitlines() if not line.startswith("log_dest"))
     (state / "mosquitto.conf").write_text(conf + "\nlog_dest none\n")
     binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"

@@ -129,11 +129,10 @@ class Command(BaseCommand):
             for topic, body in messages:
                 infos.append(client.publish(topic, body, qos=1))
                 sent += 1
-                if sent % 200 == 0:
+                if sent % 50 == 0:
                     client.loop(0)
-            ahead = sent / rate - (time.monotonic() - started)
-            if ahead > 0:
-                client.loop(ahead)
+                    self._pace(client, sent, rate, started)
+            self._pace(client, sent, rate, started)
         deadline = time.monotonic() + 120
         infos = [info for info in infos if not info.is_published()]
         while infos and time.monotonic() < deadline:
@@ -144,6 +143,17 @@ class Command(BaseCommand):
         if infos:
             raise CommandError(f"{len(infos)} uplinks not acknowledged by the broker")
         return sent
+
+    @staticmethod
+    def _pace(client: mqtt.Client, sent: int, rate: float, started: float) -> None:
+        """Hold the publish rate, serving acknowledgements meanwhile.
+
+        ``loop(timeout)`` returns as soon as anything is readable (an ack, the
+        wake-up byte of a publish), so it is called until the schedule catches up,
+        not once.
+        """
+        while (ahead := sent / rate - (time.monotonic() - started)) > 0:
+            client.loop(min(ahead, 0.005))
 
     @staticmethod
     def _done(sent: int, started: float, opts) -> bool:
