@@ -246,28 +246,43 @@ class _Batch:
         return found
 
     def lock_states(self, pairs: dict[tuple[int, str], tuple[ReadingEvent, Rule]]) -> None:
-        """Create the missing states, then lock them all; both in a fixed order, so two
-        bridges evaluating overlapping batches wait for each other instead of deadlocking."""
-        fresh = [
-            AlertState(
-                rule_id=rule.pk,
-                target_key=key,
-                farm_id=r.farm_id,
-                site_id=r.site_id,
-                device_eui=r.device_eui,
-                state=S.OK,
-            )
-            for (rule_id, key), (r, rule) in sorted(pairs.items(), key=lambda kv: kv[0])
-        ]
-        AlertState.objects.bulk_create(fresh, ignore_conflicts=True)
+        """Lock the states of this batch, creating the missing ones first.
+
+        Rows are locked in primary-key order and created in key order, so two bridges
+        evaluating overlapping batches wait for each other instead of deadlocking. The
+        insert runs only for pairs seen for the first time: in steady state every state
+        exists and one locking SELECT is the whole cost.
+        """
         rule_ids = {rid for rid, _ in pairs}
         keys = {key for _, key in pairs}
-        self.states = {
-            (s.rule_id, s.target_key): s
-            for s in AlertState.objects.select_for_update()
-            .filter(rule_id__in=rule_ids, target_key__in=keys)
-            .order_by("pk")
-        }
+
+        def lock() -> dict[tuple[int, str], AlertState]:
+            return {
+                (s.rule_id, s.target_key): s
+                for s in AlertState.objects.select_for_update()
+                .filter(rule_id__in=rule_ids, target_key__in=keys)
+                .order_by("pk")
+            }
+
+        states = lock()
+        missing = sorted(pair for pair in pairs if pair not in states)
+        if missing:
+            AlertState.objects.bulk_create(
+                [
+                    AlertState(
+                        rule_id=rule_id,
+                        target_key=key,
+                        farm_id=pairs[(rule_id, key)][0].farm_id,
+                        site_id=pairs[(rule_id, key)][0].site_id,
+                        device_eui=pairs[(rule_id, key)][0].device_eui,
+                        state=S.OK,
+                    )
+                    for rule_id, key in missing
+                ],
+                ignore_conflicts=True,
+            )
+            states = lock()
+        self.states = states
 
     # --- evaluation ----------------------------------------------------------------
     def run(self) -> list[Transition]:
