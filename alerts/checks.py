@@ -135,7 +135,7 @@ def escalate(now: datetime) -> int:
         resolved_at__isnull=True, acknowledged_at__isnull=True
     )
     for incident in candidates.select_related("farm"):
-        if incident.is_quiet(now):
+        if incident.is_quiet(now) or notify.is_silenced(incident, now):
             continue
         policy = notify.policy_for(incident)
         if policy is None:
@@ -163,7 +163,7 @@ def remind(now: datetime) -> int:
         resolved_at__isnull=True, acknowledged_at__isnull=True
     )
     for incident in candidates.select_related("farm"):
-        if incident.is_quiet(now):
+        if incident.is_quiet(now) or notify.is_silenced(incident, now):
             continue
         policy = notify.policy_for(incident)
         if policy is None or not policy.repeat_interval:

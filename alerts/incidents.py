@@ -147,6 +147,22 @@ def _event(incident: Incident, kind: str, at: datetime, actor=None, reason: str 
     live.publish_incident(incident.farm_id, incident.pk, kind)
 
 
+def record(incident: Incident, kind: str, at: datetime, actor=None, reason: str = "") -> None:
+    """Audit a change made outside the incident (a silence, a rule edit) on its trail."""
+    _event(incident, kind, at, actor, reason)
+
+
+def close(incident: Incident, user: AbstractBaseUser | None, at: datetime, reason: str) -> None:
+    """Resolve without a clearing reading, because the rule behind it changed or stopped.
+
+    No "resolved" message goes out: nothing was measured as fixed, so the trail says
+    who closed it and why instead.
+    """
+    incident.resolved_at = at
+    incident.save(update_fields=["resolved_at"])
+    _event(incident, E.RESOLVED, at, user, reason)
+
+
 @transaction.atomic
 def acknowledge(incident: Incident, user: AbstractBaseUser, now: datetime) -> bool:
     """One tap from the farmer: stops reminders and escalation. False if already done."""

@@ -339,8 +339,11 @@ class NotificationPolicy(models.Model):
 
     class Meta:
         constraints = [
+            # An empty farm means the organisation-wide policy: one of those too.
             models.UniqueConstraint(
-                fields=["organisation", "farm"], name="one_policy_per_org_or_farm"
+                fields=["organisation", "farm"],
+                name="one_policy_per_org_or_farm",
+                nulls_distinct=False,
             )
         ]
         verbose_name = _("notification policy")

@@ -126,7 +126,7 @@ def plan(
 ) -> list[Delivery]:
     """Write the deliveries for one notification about ``incident``; queue the due ones."""
     policy = policy_for(incident)
-    if policy is None or _silenced(incident, now):
+    if policy is None or is_silenced(incident, now):
         return []
     if step is None:
         users = users_for(
@@ -164,7 +164,8 @@ def plan(
     return saved
 
 
-def _silenced(incident: Incident, now: datetime) -> bool:
+def is_silenced(incident: Incident, now: datetime) -> bool:
+    """Silenced on the incident itself or by an active ``Silence`` that matches it."""
     if incident.silenced_until and incident.silenced_until > now:
         return True
     silences = Silence.objects.filter(

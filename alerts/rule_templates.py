@@ -488,6 +488,16 @@ def _fields(t: Template) -> dict:
     }
 
 
+def by_key(key: str) -> Template | None:
+    return next((t for t in TEMPLATES if t.key == key), None)
+
+
+def fields_of(key: str) -> dict | None:
+    """A template's rule fields, to start a new rule from (the form may change them)."""
+    t = by_key(key)
+    return None if t is None else {"template_key": t.key, **_fields(t)}
+
+
 @transaction.atomic
 def seed() -> int:
     """Create or refresh the template rows; running it twice changes nothing."""

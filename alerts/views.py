@@ -1,7 +1,9 @@
-"""Alert pages: the inbox, the incident with its audit trail, acknowledge and snooze.
+"""Alert pages: the inbox, the incident with its audit trail, acknowledge, snooze and
+silence; rules, notification policies and silences to manage.
 
-Thin views: ``farm.access`` decides what is visible and editable, ``alerts.incidents``
-changes incidents. Anything outside the user's farms is a 404.
+Thin views: ``farm.access`` (through ``alerts.manage``) decides what is visible and
+editable, ``alerts.incidents`` and ``alerts.manage`` change things. Anything outside
+the user's scope is a 404; a change inside the read scope without the right is a 403.
 """
 
 from __future__ import annotations
@@ -9,17 +11,27 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from alerts import chart, incidents, rule_templates
-from alerts.models import Incident, PushSubscription, Rule
+from alerts import chart, incidents, manage, rule_templates
+from alerts.forms import PolicyForm, RuleForm, SilenceForm, StepFormSet, policy_forms_valid
+from alerts.models import Incident, NotificationPolicy, PushSubscription, Rule
 from farm import access
+from farm.models import Organisation
 
 SNOOZE_CHOICES = [30, 60, 120, 240, 480]  # minutes offered on the phone
 
@@ -54,8 +66,14 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _get(request, pk)
+    return _incident_page(request, _get(request, pk))
+
+
+def _incident_page(
+    request: HttpRequest, incident: Incident, silence_form: SilenceForm | None = None
+) -> HttpResponse:
     now = timezone.now()
+    can_edit = access.can_edit_farm(request.user, incident.farm_id)
     return render(
         request,
         "alerts/incident_detail.html",
@@ -64,8 +82,12 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "chart": chart.for_incident(incident, now),
             "events": incident.events.select_related("actor"),
             "deliveries": incident.deliveries.order_by("created", "pk"),
-            "can_edit": access.can_edit_farm(request.user, incident.farm_id),
+            "can_edit": can_edit,
+            "can_manage_rule": manage.can_manage(request.user, incident.rule.organisation_id),
             "snooze_choices": SNOOZE_CHOICES,
+            "silences": manage.active_silences(incident, now),
+            "silence_form": silence_form
+            or (SilenceForm(has_site=incident.site_id is not None) if can_edit else None),
             "now": now,
         },
     )
@@ -150,7 +172,7 @@ def rules(request: HttpRequest) -> HttpResponse:
         (
             org,
             [r for r in own if r.organisation_id == org.pk],
-            access.can_create_farm_in(request.user, org),
+            manage.can_manage(request.user, org),
         )
         for org in orgs
     ]
@@ -160,6 +182,7 @@ def rules(request: HttpRequest) -> HttpResponse:
         {
             "by_org": by_org,
             "templates": Rule.objects.filter(is_template=True).order_by("template_key"),
+            "template_choices": rule_templates.TEMPLATES,
             "groups": sorted(rule_templates.GROUPS),
         },
     )
@@ -177,3 +200,203 @@ def adopt_templates(request: HttpRequest, org_id: int) -> HttpResponse:
         return HttpResponseBadRequest("unknown template group")
     rule_templates.adopt(org.pk, [group] if group else None)
     return redirect("alerts:rules")
+
+
+# --- rules ----------------------------------------------------------------------------
+
+
+def _rule_page(
+    request: HttpRequest, form: RuleForm, rule: Rule | None, org: Organisation
+) -> HttpResponse:
+    return render(
+        request,
+        "alerts/rule_form.html",
+        {"form": form, "rule": rule, "org": org, "template": request.GET.get("template", "")},
+    )
+
+
+@login_required
+def rule_create(request: HttpRequest, org_id: int) -> HttpResponse:
+    """A new rule, from scratch or started from a template (``?template=gc.do.floor``)."""
+    org = manage.visible_organisation_or_404(request.user, org_id)
+    manage.require_manage(request.user, org)
+    instance = Rule(organisation=org)
+    key = request.GET.get("template", "")
+    if key:
+        fields = rule_templates.fields_of(key)
+        if fields is None:
+            return HttpResponseBadRequest("unknown template")
+        fields["template_key"] = manage.template_key_for(org.pk, key)
+        instance = Rule(organisation=org, **fields)
+    form = RuleForm(_post(request), instance=instance, organisation=org)
+    if request.method == "POST" and form.is_valid():
+        rule = form.save(commit=False)
+        manage.save_rule(rule, request.user, timezone.now())
+        messages.success(request, _("Rule “%(name)s” created.") % {"name": rule.name})
+        return redirect("alerts:rules")
+    return _rule_page(request, form, None, org)
+
+
+@login_required
+def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = manage.rule_or_404(request.user, pk)
+    manage.require_manage(request.user, rule.organisation_id)
+    form = RuleForm(_post(request), instance=rule, organisation=rule.organisation)
+    if request.method == "POST" and form.is_valid():
+        change = manage.save_rule(form.save(commit=False), request.user, timezone.now())
+        messages.success(request, _change_text(rule, change))
+        return redirect("alerts:rules")
+    return _rule_page(request, form, rule, rule.organisation)
+
+
+def _change_text(rule: Rule, change: manage.RuleChange) -> str:
+    text = _("Rule “%(name)s” saved.") % {"name": rule.name}
+    if change.closed:
+        text += " " + _("%(n)d open incident(s) closed.") % {"n": change.closed}
+    if change.restarted:
+        text += " " + _("%(n)d pending alert(s) start counting again.") % {"n": change.restarted}
+    return text
+
+
+@login_required
+@require_POST
+def rule_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = manage.rule_or_404(request.user, pk)
+    manage.require_manage(request.user, rule.organisation_id)
+    change = manage.set_enabled(rule, not rule.enabled, request.user, timezone.now())
+    messages.success(request, _change_text(rule, change))
+    return redirect("alerts:rules")
+
+
+@login_required
+@require_POST
+def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = manage.rule_or_404(request.user, pk)
+    manage.require_manage(request.user, rule.organisation_id)
+    try:
+        manage.delete_rule(rule)
+    except manage.RuleInUse as exc:
+        messages.error(request, str(exc))
+        return redirect("alerts:rule-edit", pk=rule.pk)
+    messages.success(request, _("Rule “%(name)s” deleted.") % {"name": rule.name})
+    return redirect("alerts:rules")
+
+
+def _post(request: HttpRequest) -> QueryDict | None:
+    """POST data even when empty, so an empty submission shows errors; None on GET."""
+    return request.POST if request.method == "POST" else None
+
+
+# --- notification policies ------------------------------------------------------------
+
+
+@login_required
+def policies(request: HttpRequest) -> HttpResponse:
+    orgs = list(access.visible_organisations(request.user).order_by("name"))
+    found = (
+        manage.visible_policies(request.user)
+        .prefetch_related("steps", "recipient_users")
+        .order_by("farm__name", "pk")
+    )
+    by_org = [
+        (
+            org,
+            [p for p in found if p.organisation_id == org.pk],
+            manage.can_manage(request.user, org),
+        )
+        for org in orgs
+    ]
+    return render(request, "alerts/policies.html", {"by_org": by_org})
+
+
+def _policy_form(request: HttpRequest, policy: NotificationPolicy) -> HttpResponse:
+    org = policy.organisation
+    form = PolicyForm(_post(request), instance=policy, organisation=org)
+    steps = StepFormSet(
+        _post(request), instance=policy, prefix="steps", form_kwargs={"organisation": org}
+    )
+    if request.method == "POST" and policy_forms_valid(form, steps):
+        saved = manage.save_policy(form, steps)
+        messages.success(request, _("Policy “%(name)s” saved.") % {"name": saved.name})
+        return redirect("alerts:policies")
+    return render(
+        request,
+        "alerts/policy_form.html",
+        {"form": form, "steps": steps, "policy": policy, "org": org},
+    )
+
+
+@login_required
+def policy_create(request: HttpRequest, org_id: int) -> HttpResponse:
+    org = manage.visible_organisation_or_404(request.user, org_id)
+    manage.require_manage(request.user, org)
+    return _policy_form(request, NotificationPolicy(organisation=org))
+
+
+@login_required
+def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    policy = manage.policy_or_404(request.user, pk)
+    manage.require_manage(request.user, policy.organisation_id)
+    return _policy_form(request, policy)
+
+
+@login_required
+@require_POST
+def policy_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    policy = manage.policy_or_404(request.user, pk)
+    manage.require_manage(request.user, policy.organisation_id)
+    policy.delete()
+    messages.success(request, _("Policy “%(name)s” deleted.") % {"name": policy.name})
+    return redirect("alerts:policies")
+
+
+# --- silences -------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def silence(request: HttpRequest, pk: int) -> HttpResponse:
+    """From the incident page: silence this rule for this target (or site, or farm) for N hours."""
+    incident = _get(request, pk)
+    access.require_edit(request.user, incident.farm_id)
+    form = SilenceForm(request.POST, has_site=incident.site_id is not None)
+    if not form.is_valid():
+        return _incident_page(request, incident, form)
+    scope = form.cleaned_data["scope"]
+    now = timezone.now()
+    try:
+        manage.create_silence(
+            organisation=incident.farm.organisation,
+            farm=incident.farm,
+            site=incident.site if scope in ("target", "site") else None,
+            rule=incident.rule if scope in ("target", "farm") else None,
+            ends_at=now + timedelta(hours=form.cleaned_data["hours"]),
+            reason=form.cleaned_data["reason"],
+            user=request.user,
+            now=now,
+            incident=incident,
+        )
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return _incident_page(request, incident, form)
+    return redirect("alerts:incident", pk=incident.pk)
+
+
+@login_required
+def silences(request: HttpRequest) -> HttpResponse:
+    """Silences in force now, each with who made it, why, and an "end now" button."""
+    now = timezone.now()
+    active = manage.visible_silences(request.user).filter(ends_at__gt=now).order_by("ends_at")
+    rows = [(s, manage.can_edit_silence(request.user, s)) for s in active]
+    return render(request, "alerts/silences.html", {"rows": rows, "now": now})
+
+
+@login_required
+@require_POST
+def silence_end(request: HttpRequest, pk: int) -> HttpResponse:
+    found = manage.silence_or_404(request.user, pk)
+    manage.require_edit_silence(request.user, found)
+    if manage.end_silence(found, request.user, timezone.now()):
+        messages.success(request, _("Silence ended; notifications resume."))
+    return redirect("alerts:silences")
