@@ -31,9 +31,12 @@ def test_compose_file_validates_against_the_compose_spec():
 
 def test_compose_runs_every_server_and_process_with_health_checks():
     services = load()["services"]
-    for name in ("postgres", "redis", "influxdb", "mosquitto", "web", "worker", "beat"):
+    for name in (
+        "postgres", "redis", "influxdb", "mosquitto", "web", "worker", "beat", "bridge",
+        "vision", "simulator",
+    ):  # fmt: skip
         assert name in services, name
-    for name in ("postgres", "redis", "influxdb", "mosquitto", "web", "worker"):
+    for name in ("postgres", "redis", "influxdb", "mosquitto", "web", "worker", "bridge"):
         assert "healthcheck" in services[name], f"{name} has no health check"
 
 
