@@ -6,12 +6,8 @@ import io
 from datetime import UTC, datetime
 from typing import Any
 
-from traceability.epcis_document import EPCIS_CONTEXT
+from traceability import vocab
 from traceability.models import Lot
-
-__all__ = ["EPCIS_CONTEXT", "certificate", "epcis_document", "label_sheet"]
-
-OWN_NAMESPACE = "urn:agrimon:ns:"
 
 
 def label_sheet(lot: Lot, code: str, template: str, count: int) -> io.BytesIO:
@@ -58,7 +54,7 @@ def _basis(lot: Lot) -> str:
 def epcis_document(lot: Lot) -> dict[str, Any]:
     """The lot's history as an EPCIS 2.0 JSON-LD document."""
     return {
-        "@context": [EPCIS_CONTEXT, {"agrimon": OWN_NAMESPACE}],
+        "@context": vocab.DOCUMENT_CONTEXT,
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
         "creationDate": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),

@@ -310,6 +310,16 @@ class _Canon:
         return name + "".join(items) if items else ""
 
 
+def canonical_identifier(uri: str, context=None) -> str:
+    """An EPC, EPC class or Digital Link as the hash algorithm writes it.
+
+    EPC URNs and Digital Links on any domain become canonical Digital Links on
+    ``https://id.gs1.org``; other URIs come back trimmed. Importers use it to see
+    that a partner's identifier names one of our lots.
+    """
+    return _Canon(context or []).value("epc", uri)
+
+
 def _vocab_of(name: str) -> str | None:
     return name if name in ("bizStep", "disposition") else None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -46,9 +47,11 @@ def _base(lot: Lot, event_type: str, biz_step: str, when: datetime, **extra: Any
     return doc
 
 
-def _quantity(lot: Lot) -> list[dict]:
+def _quantity(lot: Lot, amount: Decimal | None = None) -> list[dict]:
+    """The lot as a quantityList entry: all of it, or ``amount`` in the lot's unit."""
     uom = {"kg": "KGM", "t": "TNE", "g": "GRM"}.get(lot.unit)
-    q: dict[str, Any] = {"epcClass": lot_epc_class(lot), "quantity": float(lot.quantity)}
+    amount = lot.quantity if amount is None else amount
+    q: dict[str, Any] = {"epcClass": lot_epc_class(lot), "quantity": float(amount)}
     if uom:
         q["uom"] = uom
     return [q]
@@ -85,7 +88,9 @@ def input_event(lot: Lot, rec: InputRecord) -> dict:
     )
 
 
-def harvest_event(lot: Lot) -> dict:
+def harvest_event(lot: Lot, sensor_elements: list[dict] | None = None) -> dict:
+    """Harvest or catch; ``sensor_elements`` is the growing period's environment summary."""
+    extra: dict[str, Any] = {"sensorElementList": sensor_elements} if sensor_elements else {}
     return _base(
         lot,
         "ObjectEvent",
@@ -95,6 +100,7 @@ def harvest_event(lot: Lot) -> dict:
         quantityList=_quantity(lot),
         disposition=vocab.ACTIVE,
         bizLocation={"id": vocab.site_uri(lot.origin_id)},
+        **extra,
     )
 
 
@@ -120,7 +126,9 @@ def inspection_event(lot: Lot, insp: Inspection) -> dict:
 
 
 def override_event(lot: Lot, result, reason: str) -> dict:
+    """A manager let the lot through despite ``result``'s blocks; ``blockIds`` says which."""
     blocks = [b.reason for b in result.blocks]
+    ids = [b.key for b in result.blocks]
     return _base(
         lot,
         "ObjectEvent",
@@ -128,7 +136,7 @@ def override_event(lot: Lot, result, reason: str) -> dict:
         datetime.now(UTC),
         action="OBSERVE",
         quantityList=_quantity(lot),
-        **{"agrimon:override": {"reason": reason, "blocks": blocks}},
+        **{"agrimon:override": {"reason": reason, "blocks": blocks, "blockIds": ids}},
     )
 
 
@@ -157,6 +165,93 @@ def shipping_event(lot: Lot, destination: str) -> dict:
     )
 
 
+def _unplaced(doc: dict) -> dict:
+    """Without ``readPoint``: the lot is no longer at its origin, and we record no other place."""
+    doc.pop("readPoint", None)
+    return doc
+
+
+def receiving_event(lot: Lot, from_party: str, when: datetime | None = None) -> dict:
+    """Goods arriving back in our hands from a carrier or another party."""
+    doc = _base(
+        lot,
+        "ObjectEvent",
+        vocab.RECEIVING,
+        when or datetime.now(UTC),
+        action="OBSERVE",
+        quantityList=_quantity(lot),
+        disposition=vocab.IN_PROGRESS,
+        sourceList=[{"type": vocab.OWNING_PARTY, "source": vocab.party_uri(from_party)}],
+        destinationList=[
+            {"type": vocab.OWNING_PARTY, "destination": vocab.org_uri(lot.organisation_id)}
+        ],
+        **{"agrimon:fromParty": from_party.strip()},
+    )
+    return _unplaced(doc)
+
+
+def packing_event(lot: Lot, case: str, per_case: Decimal, when: datetime | None = None) -> dict:
+    """One case filled from the lot: AggregationEvent ADD, the case as parent."""
+    return _base(
+        lot,
+        "AggregationEvent",
+        vocab.PACKING,
+        when or datetime.now(UTC),
+        action="ADD",
+        parentID=case,
+        childQuantityList=_quantity(lot, per_case),
+        disposition=vocab.IN_PROGRESS,
+    )
+
+
+def transformation_event(
+    source: Lot, consumed: Decimal, output: Lot, when: datetime | None = None
+) -> dict:
+    """Processing part of ``source`` into the new lot ``output``.
+
+    ``commissioning`` because the output comes into existence, as in GS1's own
+    TransformationEvent example (CBV deprecated ``transforming``).
+    """
+    return _base(
+        source,
+        "TransformationEvent",
+        vocab.COMMISSIONING,
+        when or datetime.now(UTC),
+        inputQuantityList=_quantity(source, consumed),
+        outputQuantityList=_quantity(output),
+        disposition=vocab.ACTIVE,
+        bizLocation={"id": vocab.site_uri(output.origin_id)},
+    )
+
+
+def transaction_event(
+    lot: Lot,
+    buyer: str,
+    invoice_ref: str,
+    quantity: Decimal | None = None,
+    when: datetime | None = None,
+) -> dict:
+    """A sale: TransactionEvent ADD tying the goods to our invoice (CBV type ``inv``)."""
+    doc = _base(
+        lot,
+        "TransactionEvent",
+        vocab.SALE,
+        when or datetime.now(UTC),
+        action="ADD",
+        quantityList=_quantity(lot, quantity),
+        bizTransactionList=[
+            {
+                "type": vocab.INVOICE,
+                "bizTransaction": vocab.invoice_uri(lot.organisation_id, invoice_ref),
+            }
+        ],
+        sourceList=[{"type": vocab.OWNING_PARTY, "source": vocab.org_uri(lot.organisation_id)}],
+        destinationList=[{"type": vocab.OWNING_PARTY, "destination": vocab.party_uri(buyer)}],
+        **{"agrimon:buyer": buyer.strip()},
+    )
+    return _unplaced(doc)
+
+
 @transaction.atomic
 def record(
     lot: Lot,
@@ -174,7 +269,7 @@ def record(
     prev = last.link if last else chain.genesis(lot.pk)
     if corrects is not None:
         doc = {**doc, "agrimon:corrects": corrects.event_hash}
-    event_hash = event_hash_id(doc)
+    event_hash = event_hash_id(doc, vocab.DOCUMENT_CONTEXT)
     doc = {**doc, "eventID": event_hash}
     link = chain.next_link(prev, event_hash, seq)
     key = keys.for_organisation(lot.organisation_id)
@@ -214,7 +309,7 @@ def verify(lot: Lot) -> Verification:
         if ev.seq != expected_seq:
             return Verification(False, len(rows), expected_seq, f"event {expected_seq} missing")
         doc = {k: v for k, v in ev.document.items() if k != "eventID"}
-        recomputed = event_hash_id(doc)
+        recomputed = event_hash_id(doc, vocab.DOCUMENT_CONTEXT)
         if recomputed != ev.event_hash or ev.document.get("eventID") != ev.event_hash:
             return Verification(False, len(rows), ev.seq, "event content changed")
         if ev.prev_link != prev or chain.next_link(prev, ev.event_hash, ev.seq) != ev.link:

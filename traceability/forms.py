@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from farm.models import Site
-from traceability.models import InputRecord, Inspection, Lot
+from farm.models import Organisation, Site
+from traceability.lots import MAX_CASES
+from traceability.models import InputRecord, Inspection, Lot, lot_number_validator
 
 
 class DateInput(forms.DateInput):
@@ -112,3 +114,85 @@ class LabelForm(forms.Form):
     count = forms.IntegerField(
         label=_("number of labels"), min_value=1, max_value=5000, initial=100
     )
+
+
+class ReceiveForm(forms.Form):
+    from_party = forms.CharField(label=_("received from"), max_length=128)
+
+
+class PackForm(forms.Form):
+    case_count = forms.IntegerField(label=_("number of cases"), min_value=1, max_value=MAX_CASES)
+    per_case = forms.DecimalField(
+        label=_("quantity per case"), min_value=Decimal("0.001"), max_digits=10, decimal_places=3
+    )
+
+
+class ProcessForm(forms.Form):
+    """The new lot made by processing: what it is, how much of the source it used."""
+
+    product_name = forms.CharField(label=_("new product"), max_length=64)
+    product_name_en = forms.CharField(
+        label=_("new product (English)"), max_length=64, required=False
+    )
+    lot_number = forms.CharField(
+        label=_("new lot number"), max_length=20, validators=[lot_number_validator]
+    )
+    gtin = forms.CharField(label=_("GTIN"), max_length=14, required=False)
+    quantity = forms.DecimalField(
+        label=_("quantity produced"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
+    )
+    unit = forms.CharField(label=_("unit"), max_length=16, initial="kg")
+    consumed_quantity = forms.DecimalField(
+        label=_("quantity of this lot used"),
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+    )
+
+    def clean_gtin(self) -> str:
+        from traceability.digital_link import is_valid_gtin
+
+        gtin = self.cleaned_data.get("gtin", "").strip()
+        if gtin and not is_valid_gtin(gtin):
+            raise forms.ValidationError(_("GTIN check digit is wrong."))
+        return gtin.zfill(14) if gtin else ""
+
+
+class SellForm(forms.Form):
+    buyer = forms.CharField(label=_("buyer"), max_length=128)
+    invoice_ref = forms.CharField(label=_("invoice number"), max_length=64)
+    quantity = forms.DecimalField(
+        label=_("quantity sold (blank: the whole lot)"),
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+    )
+    override_reason = forms.CharField(
+        label=_("override reason (managers only)"), required=False, max_length=255
+    )
+
+
+class ImportForm(forms.Form):
+    """A partner's EPCIS JSON file, imported for one of the organisations the user manages."""
+
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(), label=_("organisation")
+    )
+    document = forms.FileField(label=_("EPCIS 2.0 JSON file"))
+
+    def __init__(self, *args, organisations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if organisations is not None:
+            self.fields["organisation"].queryset = organisations
+        self.fields["document"].widget.attrs["accept"] = ".json,.jsonld,application/json"
+
+    def clean_document(self):
+        from traceability.imports import UploadRejected, check_upload
+
+        upload = self.cleaned_data["document"]
+        try:
+            check_upload(upload.name, upload.content_type or "", upload.size)
+        except UploadRejected as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return upload

@@ -29,6 +29,11 @@ class Block:
     accumulated_dd: float | None = None
     required_dd: float | None = None
 
+    @property
+    def key(self) -> str:
+        """Which record blocks, stable while the reason's figures change (degree-days)."""
+        return f"{self.kind}:{self.record_id}"
+
 
 @dataclass
 class GateResult:
@@ -67,7 +72,37 @@ def check(lot: Lot, now: datetime | None = None, timeseries: Any = None) -> Gate
             if rec.withdrawal_degree_days is not None:
                 result.blocks.extend(_degree_day_block(lot, rec, harvest, now, timeseries))
     result.blocks.extend(_inspection_blocks(lot))
+    result.blocks.extend(_source_blocks(lot, now, timeseries, seen={lot.pk}))
     return result
+
+
+def _source_blocks(lot: Lot, now: datetime, timeseries: Any, seen: set[int]) -> list[Block]:
+    """A processed lot inherits its sources' interval blocks and failed inspections.
+
+    Otherwise processing would launder a lot harvested inside a withdrawal period.
+    A source's missing inspection is not inherited: the processed lot's own
+    inspection can cover it.
+    """
+    out = []
+    for source in lot.parents.all():
+        if source.pk in seen:
+            continue
+        seen.add(source.pk)
+        inherited = check(source, now=now, timeseries=timeseries).blocks
+        for b in inherited:
+            if b.kind == "inspection" and b.record_id is None:
+                continue
+            out.append(
+                Block(
+                    b.kind,
+                    f"source lot {source.lot_number}: {b.reason}",
+                    b.record_id,
+                    b.until,
+                    b.accumulated_dd,
+                    b.required_dd,
+                )
+            )
+    return out
 
 
 def _interval_block(

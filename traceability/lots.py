@@ -1,4 +1,5 @@
-"""Lot life-cycle services: create, harvest, inspect, release (through the gate), ship.
+"""Lot life-cycle services: create, harvest, inspect, release (through the gate), ship,
+receive, pack into cases, process into a new lot, and sell.
 
 Views call these; each state change is recorded as an EPCIS event in the
 lot's chain by ``traceability.events``.
@@ -6,7 +7,7 @@ lot's chain by ``traceability.events``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -14,8 +15,10 @@ from typing import Any
 from django.db import transaction
 
 from farm.models import Role, Site
-from traceability import events, gate, vocab
-from traceability.models import InputRecord, Inspection, Lot
+from traceability import environment, events, gate, vocab
+from traceability.models import InputRecord, Inspection, Lot, TraceEvent
+
+MAX_CASES = 500  # per packing run: one AggregationEvent per case goes into the chain
 
 
 class GateBlocked(Exception):
@@ -84,9 +87,20 @@ def record_input(site: Site, user=None, **fields: Any) -> InputRecord:
     return rec
 
 
+def harvest(
+    lot: Lot, on: date, quantity: Decimal | None = None, user=None, *, timeseries: Any = None
+) -> Lot:
+    """Mark the lot harvested; the caller's instance is updated too, so it is never stale.
+
+    The growing period's sensor summary is read before the row is locked (InfluxDB may
+    be slow or down; then the event simply carries no sensor data).
+    """
+    sensors = environment.sensor_element_list(lot, timeseries, harvest_date=on)
+    return _harvest(lot, on, quantity, user, sensors)
+
+
 @transaction.atomic
-def harvest(lot: Lot, on: date, quantity: Decimal | None = None, user=None) -> Lot:
-    """Mark the lot harvested; the caller's instance is updated too, so it is never stale."""
+def _harvest(lot: Lot, on: date, quantity: Decimal | None, user, sensors: list[dict]) -> Lot:
     locked = Lot.objects.select_for_update().get(pk=lot.pk)
     if locked.status != Lot.Status.GROWING:
         raise ValueError(f"lot is {locked.status}, not growing")
@@ -95,7 +109,7 @@ def harvest(lot: Lot, on: date, quantity: Decimal | None = None, user=None) -> L
         locked.quantity = quantity
     locked.status = Lot.Status.HARVESTED
     locked.save(update_fields=["harvest_date", "quantity", "status"])
-    events.record(locked, events.harvest_event(locked), user=user)
+    events.record(locked, events.harvest_event(locked, sensors), user=user)
     lot.harvest_date, lot.quantity, lot.status = on, locked.quantity, locked.status
     return locked
 
@@ -129,6 +143,55 @@ def _is_manager(user, lot: Lot) -> bool:
     )
 
 
+def _overridden(lot: Lot) -> set[str]:
+    """Blocks a manager already overrode on this lot: their keys (reasons, for old events)."""
+    covered: set[str] = set()
+    for doc in lot.events.filter(biz_step=vocab.GATE_OVERRIDE).values_list("document", flat=True):
+        override = doc.get("agrimon:override") or {}
+        covered.update(override.get("blockIds") or [])
+        covered.update(override.get("blocks") or [])
+    return covered
+
+
+def _pass_gate(
+    lot: Lot,
+    user,
+    override_reason: str,
+    *,
+    now: datetime | None,
+    timeseries: Any,
+    earlier_override_counts: bool,
+) -> gate.GateResult:
+    """Check the gate; a block needs a manager's override with a reason, recorded as an event.
+
+    ``earlier_override_counts``: blocks a manager already overrode (at release) do not
+    stop the lot again; a block that appeared since (a failed test, a late drug record)
+    does.
+    """
+    result = gate.check(lot, now=now, timeseries=timeseries)
+    if result.ok:
+        return result
+    pending = result
+    if earlier_override_counts:
+        covered = _overridden(lot)
+        pending = gate.GateResult(
+            [b for b in result.blocks if b.key not in covered and b.reason not in covered]
+        )
+        if pending.ok:
+            return result
+    if not override_reason.strip():
+        raise GateBlocked(pending)
+    if user is None or not _is_manager(user, lot):
+        raise NotAllowed("only a manager may override the compliance gate")
+    events.record(
+        lot,
+        events.override_event(lot, pending, override_reason),
+        user=user,
+        reason=override_reason.strip(),
+    )
+    return result
+
+
 @transaction.atomic
 def release(
     lot: Lot,
@@ -142,18 +205,14 @@ def release(
     lot = Lot.objects.select_for_update().get(pk=lot.pk)
     if lot.status != Lot.Status.HARVESTED:
         raise ValueError(f"only a harvested lot can be released (this one is {lot.status})")
-    result = gate.check(lot, now=now, timeseries=timeseries)
-    if not result.ok:
-        if not override_reason.strip():
-            raise GateBlocked(result)
-        if user is None or not _is_manager(user, lot):
-            raise NotAllowed("only a manager may override the compliance gate")
-        events.record(
-            lot,
-            events.override_event(lot, result, override_reason),
-            user=user,
-            reason=override_reason.strip(),
-        )
+    result = _pass_gate(
+        lot,
+        user,
+        override_reason,
+        now=now,
+        timeseries=timeseries,
+        earlier_override_counts=False,
+    )
     lot.status = Lot.Status.RELEASED
     lot.save(update_fields=["status"])
     events.record(lot, events.release_event(lot), user=user)
@@ -164,15 +223,164 @@ def release(
 def ship(
     lot: Lot, *, destination: str, user=None, now: datetime | None = None, timeseries: Any = None
 ) -> Lot:
-    """Ship a released lot; the gate is checked again in case a record arrived since."""
+    """Ship a released lot; the gate is checked again in case a record arrived since.
+
+    Blocks overridden at release stay overridden; a new one stops the shipment.
+    """
     lot = Lot.objects.select_for_update().get(pk=lot.pk)
     if lot.status != Lot.Status.RELEASED:
         raise ValueError("only a released lot can be shipped")
-    overridden = lot.events.filter(biz_step=vocab.GATE_OVERRIDE).exists()
-    result = gate.check(lot, now=now or datetime.now(UTC), timeseries=timeseries)
-    if not result.ok and not overridden:
-        raise GateBlocked(result)
+    _pass_gate(
+        lot,
+        user,
+        "",
+        now=now or datetime.now(UTC),
+        timeseries=timeseries,
+        earlier_override_counts=True,
+    )
     lot.status = Lot.Status.SHIPPED
     lot.save(update_fields=["status"])
     events.record(lot, events.shipping_event(lot, destination), user=user)
     return lot
+
+
+@transaction.atomic
+def receive(lot: Lot, from_party: str, *, user=None, when: datetime | None = None) -> Lot:
+    """A shipped lot arrives at a place we run (cold store, packhouse): back in stock."""
+    lot = Lot.objects.select_for_update().get(pk=lot.pk)
+    if lot.status != Lot.Status.SHIPPED:
+        raise ValueError(f"only a shipped lot can be received (this one is {lot.status})")
+    if not from_party.strip():
+        raise ValueError("say whom the lot was received from")
+    lot.status = Lot.Status.RELEASED
+    lot.save(update_fields=["status"])
+    events.record(lot, events.receiving_event(lot, from_party, when), user=user)
+    return lot
+
+
+def _event_amounts(lot: Lot, event_type: str, key: str) -> Decimal:
+    """Sum of the lot's own quantities in ``key`` of its ``event_type`` events."""
+    mine = events.lot_epc_class(lot)
+    total = Decimal(0)
+    for doc in lot.events.filter(event_type=event_type).values_list("document", flat=True):
+        for q in doc.get(key) or []:
+            if q.get("epcClass") == mine:
+                total += Decimal(str(q.get("quantity", 0)))
+    return total
+
+
+def remaining(lot: Lot) -> Decimal:
+    """What is left of the lot to pack or process: its quantity less cases and inputs."""
+    packed = _event_amounts(lot, "AggregationEvent", "childQuantityList")
+    consumed = _event_amounts(lot, "TransformationEvent", "inputQuantityList")
+    return lot.quantity - packed - consumed
+
+
+@transaction.atomic
+def pack(lot: Lot, case_count: int, per_case: Decimal, *, user=None) -> list[TraceEvent]:
+    """Pack ``case_count`` cases of ``per_case`` each: one AggregationEvent per case.
+
+    EPCIS gives an AggregationEvent a single parent, so each case is its own event;
+    cases are numbered on from the lot's earlier packing runs.
+    """
+    lot = Lot.objects.select_for_update().get(pk=lot.pk)
+    if lot.status not in (Lot.Status.HARVESTED, Lot.Status.RELEASED):
+        raise ValueError(
+            f"only a harvested or released lot can be packed (this one is {lot.status})"
+        )
+    if not 1 <= case_count <= MAX_CASES:
+        raise ValueError(f"between 1 and {MAX_CASES} cases per packing run")
+    if per_case <= 0:
+        raise ValueError("each case must hold something")
+    left = remaining(lot)
+    if case_count * per_case > left:
+        raise ValueError(f"only {left} {lot.unit} of the lot are left to pack")
+    first = lot.events.filter(event_type="AggregationEvent").count() + 1
+    now = datetime.now(UTC)
+    return [
+        events.record(
+            lot,
+            events.packing_event(lot, vocab.case_uri(lot.trace_code, n), per_case, now),
+            user=user,
+        )
+        for n in range(first, first + case_count)
+    ]
+
+
+@transaction.atomic
+def process(
+    source_lot: Lot,
+    new_lot_spec: NewLot,
+    consumed_quantity: Decimal,
+    *,
+    user=None,
+    when: datetime | None = None,
+) -> Lot:
+    """Process part of a lot into a new lot (fillets from fish, milled rice from paddy).
+
+    The TransformationEvent goes into both chains, so either lot's history shows the
+    link; the new lot remembers its source in ``parents`` and is itself harvested
+    (it exists) but must pass the gate, which also looks at its sources.
+    """
+    source = Lot.objects.select_for_update().get(pk=source_lot.pk)
+    if source.status not in (Lot.Status.HARVESTED, Lot.Status.RELEASED):
+        raise ValueError(
+            f"only a harvested or released lot can be processed (this one is {source.status})"
+        )
+    if new_lot_spec.origin.farm.organisation_id != source.organisation_id:
+        raise ValueError("the new lot must belong to the same organisation")
+    if consumed_quantity <= 0:
+        raise ValueError("processing must consume some of the lot")
+    left = remaining(source)
+    if consumed_quantity > left:
+        raise ValueError(f"only {left} {source.unit} of the lot are left to process")
+    when = when or datetime.now(UTC)
+    spec = new_lot_spec
+    if spec.growing_started is None:
+        spec = replace(spec, growing_started=source.growing_started)
+    new = create_lot(spec, user)
+    new.parents.add(source)
+    new.harvest_date = when.date()
+    new.status = Lot.Status.HARVESTED
+    new.save(update_fields=["harvest_date", "status"])
+    doc = events.transformation_event(source, consumed_quantity, new, when)
+    events.record(source, doc, user=user)
+    events.record(new, doc, user=user)
+    return new
+
+
+@transaction.atomic
+def sell(
+    lot: Lot,
+    buyer: str,
+    invoice_ref: str,
+    *,
+    quantity: Decimal | None = None,
+    user=None,
+    override_reason: str = "",
+    now: datetime | None = None,
+    timeseries: Any = None,
+) -> TraceEvent:
+    """Sell a released (or shipped) lot against an invoice, through the gate like shipping.
+
+    Blocks a manager already overrode do not stop the sale; a new block does, unless
+    a manager overrides it here with a reason (recorded as its own event).
+    """
+    lot = Lot.objects.select_for_update().get(pk=lot.pk)
+    if lot.status not in (Lot.Status.RELEASED, Lot.Status.SHIPPED):
+        raise ValueError(f"only a released or shipped lot can be sold (this one is {lot.status})")
+    if not buyer.strip() or not invoice_ref.strip():
+        raise ValueError("a sale needs the buyer and the invoice number")
+    if quantity is not None and not 0 < quantity <= lot.quantity:
+        raise ValueError(f"sell between 0 and {lot.quantity} {lot.unit}")
+    _pass_gate(
+        lot,
+        user,
+        override_reason,
+        now=now or datetime.now(UTC),
+        timeseries=timeseries,
+        earlier_override_counts=True,
+    )
+    return events.record(
+        lot, events.transaction_event(lot, buyer, invoice_ref, quantity), user=user
+    )

@@ -259,3 +259,69 @@ class Scan(models.Model):
 
     def __str__(self) -> str:
         return f"scan of {self.lot} at {self.hour:%Y-%m-%d %H}h"
+
+
+class EPCISImport(models.Model):
+    """One partner document we accepted: who brought it in, and what it added."""
+
+    organisation = models.ForeignKey(
+        "farm.Organisation", on_delete=models.PROTECT, related_name="epcis_imports"
+    )
+    filename = models.CharField(max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64)
+    events_total = models.PositiveIntegerField(default=0)
+    events_added = models.PositiveIntegerField(default=0)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("EPCIS import")
+        verbose_name_plural = _("EPCIS imports")
+
+    def __str__(self) -> str:
+        return f"{self.filename or self.sha256[:12]} ({self.events_added}/{self.events_total})"
+
+
+class PartnerEvent(models.Model):
+    """An EPCIS event a partner sent us, kept exactly as sent.
+
+    Separate from ``TraceEvent`` on purpose: we did not witness or sign it, so it has
+    no place in our lots' signed chains (and cannot break their verification). It is
+    linked to the lots of ours it names, and known by the partner's ``eventID`` (or,
+    when they gave none, its CBV Event Hash ID), which makes re-imports idempotent.
+    """
+
+    organisation = models.ForeignKey(
+        "farm.Organisation", on_delete=models.PROTECT, related_name="partner_events"
+    )
+    source = models.ForeignKey(EPCISImport, on_delete=models.PROTECT, related_name="events")
+    event_id = models.CharField(max_length=255)
+    event_hash = models.CharField(max_length=96)  # recomputed here with the document's @context
+    event_type = models.CharField(max_length=32)
+    biz_step = models.CharField(max_length=255, blank=True)
+    event_time = models.DateTimeField()
+    document = models.JSONField()
+    context = models.JSONField(default=list)  # the document's @context: it gives CURIEs meaning
+    lots = models.ManyToManyField(Lot, blank=True, related_name="partner_events")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["event_time", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "event_id"], name="partner_event_unique_id_per_org"
+            ),
+        ]
+        verbose_name = _("partner event")
+        verbose_name_plural = _("partner events")
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.biz_step} {self.event_time:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValidationError("partner events are kept as received")
+        super().save(*args, **kwargs)

@@ -8,22 +8,37 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from traceability import environment, events, gate, vocab
 from traceability.models import InputRecord, Inspection, Lot
 
 STEP_NAMES = {
-    vocab.COMMISSIONING: "收获 / Harvest",
-    vocab.INSPECTING: "检测 / Inspection",
-    vocab.SHIPPING: "发货 / Shipping",
-    vocab.RECEIVING: "收货 / Receiving",
-    vocab.PACKING: "包装 / Packing",
-    vocab.RELEASE: "放行 / Released",
-    vocab.GATE_OVERRIDE: "人工放行 / Manual release",
-    vocab.APPLY_FERTILISER: "施肥 / Fertiliser",
-    vocab.APPLY_PESTICIDE: "用药 / Pesticide",
-    vocab.FEEDING: "投喂 / Feed",
-    vocab.VET_TREATMENT: "渔药 / Veterinary drug",
+    vocab.COMMISSIONING: gettext_lazy("Harvest"),
+    vocab.INSPECTING: gettext_lazy("Inspection"),
+    vocab.SHIPPING: gettext_lazy("Shipping"),
+    vocab.RECEIVING: gettext_lazy("Receiving"),
+    vocab.PACKING: gettext_lazy("Packing"),
+    vocab.RELEASE: gettext_lazy("Released"),
+    vocab.GATE_OVERRIDE: gettext_lazy("Manual release"),
+    vocab.SALE: gettext_lazy("Sold"),
+    vocab.APPLY_FERTILISER: gettext_lazy("Fertiliser"),
+    vocab.APPLY_PESTICIDE: gettext_lazy("Pesticide"),
+    vocab.FEEDING: gettext_lazy("Feed"),
+    vocab.VET_TREATMENT: gettext_lazy("Veterinary drug"),
+}
+# A TransformationEvent is ``commissioning`` too (its output comes into existence),
+# but for a consumer it is processing, not a harvest.
+PROCESSING = gettext_lazy("Processing")
+
+METRIC_NAMES = {
+    "water_temp": gettext_lazy("Water temperature (°C)"),
+    "do": gettext_lazy("Dissolved oxygen (mg/L)"),
+    "ph": gettext_lazy("pH"),
+    "soil_temp": gettext_lazy("Soil temperature (°C)"),
+    "soil_vwc": gettext_lazy("Soil moisture (%)"),
+    "air_temp": gettext_lazy("Air temperature (°C)"),
 }
 
 
@@ -73,11 +88,11 @@ def _input_rows(lot: Lot, blocks: list[gate.Block]) -> list[dict[str, Any]]:
     ):
         interval = ""
         if rec.phi_days is not None:
-            interval = f"安全间隔期 {rec.phi_days} 天"
+            interval = _("pre-harvest interval %(n)s days") % {"n": rec.phi_days}
         elif rec.withdrawal_degree_days is not None:
-            interval = f"休药期 {rec.withdrawal_degree_days} 度日"
+            interval = _("withdrawal period %(n)s degree-days") % {"n": rec.withdrawal_degree_days}
         elif rec.withdrawal_days is not None:
-            interval = f"休药期 {rec.withdrawal_days} 天"
+            interval = _("withdrawal period %(n)s days") % {"n": rec.withdrawal_days}
         rows.append(
             {
                 "kind": rec.get_kind_display(),
@@ -109,8 +124,13 @@ def scan_context(lot: Lot) -> dict[str, Any]:
         ctx["producer"] = lot.organisation.name
     if lot.is_public("period"):
         ctx["period"] = (lot.growing_started, lot.harvest_date)
+    if lot.is_public("origin"):
+        ctx["sources"] = _sources(lot)
     if lot.is_public("environment") and lot.growing_started:
-        ctx["environment"] = environment.summary(lot)
+        ctx["environment"] = [
+            {**row, "name": METRIC_NAMES.get(row["metric"], row["metric"])}
+            for row in environment.summary(lot)
+        ]
     if lot.is_public("inputs"):
         ctx["inputs"] = _input_rows(lot, result.blocks)
     if lot.is_public("inspections"):
@@ -123,10 +143,44 @@ def scan_context(lot: Lot) -> dict[str, Any]:
             for i in lot.inspections.all()
         ]
     if lot.is_public("custody"):
-        ctx["custody"] = [
-            {"step": STEP_NAMES.get(e.biz_step, e.biz_step), "time": e.event_time}
-            for e in lot.events.order_by("seq")
-            if e.biz_step not in vocab.INPUT_STEPS.values()
-        ]
+        ctx["custody"] = _custody(lot)
     ctx["verified"] = events.verify(lot).ok
     return ctx
+
+
+def _step_name(event_type: str, biz_step: str) -> str:
+    if event_type == "TransformationEvent":
+        return str(PROCESSING)
+    return str(STEP_NAMES.get(biz_step, biz_step))
+
+
+def _custody(lot: Lot) -> list[dict[str, Any]]:
+    """Custody steps, with runs of one step on one day folded (a packing run is many cases)."""
+    rows: list[dict[str, Any]] = []
+    for event_type, biz_step, when in lot.events.order_by("seq").values_list(
+        "event_type", "biz_step", "event_time"
+    ):
+        if biz_step in vocab.INPUT_STEPS.values():
+            continue
+        step = _step_name(event_type, biz_step)
+        last = rows[-1] if rows else None
+        if last and last["step"] == step and last["time"].date() == when.date():
+            last["count"] += 1
+        else:
+            rows.append({"step": step, "time": when, "count": 1})
+    return rows
+
+
+def _sources(lot: Lot) -> list[dict[str, Any]]:
+    """What a processed lot was made from; a source's origin only if its owner made it public."""
+    out = []
+    for source in lot.parents.select_related("origin__farm__region"):
+        out.append(
+            {
+                "product": source.product_name,
+                "product_en": source.product_name_en,
+                "lot_number": source.lot_number,
+                "county": source.origin.farm.region.name if source.is_public("origin") else "",
+            }
+        )
+    return out

@@ -81,7 +81,8 @@ def record_scan(
 def suspicion(lot: Lot, latest: Scan) -> str:
     """Why this lot's label looks copied, or an empty string."""
     allowed = SCANS_PER_LABEL * max(lot.label_count, int(lot.quantity or 0), 1)
-    total = lot.scans.count()
+    # A scan is one network in one hour: reloading the page is not another scan.
+    total = lot.scans.values("client", "hour").distinct().count()
     if total > allowed:
         return f"scanned {total} times, more than {allowed} for this lot"
     if latest.lat is None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import (
     FileResponse,
     Http404,
@@ -22,19 +24,25 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from farm import access
-from farm.models import Site
-from traceability import documents, events, gate, lots, public, scans
+from farm.models import Membership, Organisation, Role, Site
+from traceability import documents, events, gate, imports, lots, public, scans
 from traceability.forms import (
     HarvestForm,
+    ImportForm,
     InputForm,
     InspectionForm,
     LabelForm,
     LotForm,
+    PackForm,
+    ProcessForm,
+    ReceiveForm,
     ReleaseForm,
+    SellForm,
     ShipForm,
 )
 from traceability.models import Lot
@@ -65,6 +73,7 @@ def lot_list(request: HttpRequest) -> HttpResponse:
         {
             "lots": qs.order_by("-created")[:200],
             "can_create": access.editable_farms(request.user).exists(),
+            "can_import": _managed_organisations(request.user).exists(),
         },
     )
 
@@ -98,11 +107,19 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "verification": events.verify(lot),
             "can_edit": access.can_edit_farm(request.user, lot.origin.farm_id),
             "scan_url": public.scan_url(request, lot),
+            "remaining": lots.remaining(lot),
+            "parents": access.scope(request.user, lot.parents.all(), LOT_FARM),
+            "children": access.scope(request.user, lot.children.all(), LOT_FARM),
+            "partner_events": lot.partner_events.all()[:100],
             "forms": {
                 "harvest": HarvestForm(),
                 "inspection": InspectionForm(),
                 "release": ReleaseForm(),
                 "ship": ShipForm(),
+                "receive": ReceiveForm(),
+                "pack": PackForm(),
+                "process": ProcessForm(initial={"unit": lot.unit}),
+                "sell": SellForm(),
                 "labels": LabelForm(),
             },
         },
@@ -134,11 +151,16 @@ def _act(request: HttpRequest, pk: int, form_class, action) -> HttpResponse:
         messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
     else:
         try:
-            action(lot, form)
+            result = action(lot, form)
         except lots.GateBlocked as blocked:
             messages.error(request, _("Blocked: %(why)s") % {"why": blocked})
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
         except (lots.NotAllowed, ValueError) as exc:
             messages.error(request, str(exc))
+        else:
+            if isinstance(result, Lot) and result.pk != lot.pk:  # processing made a new lot
+                return redirect("traceability:lot-detail", pk=result.pk)
     return redirect("traceability:lot-detail", pk=lot.pk)
 
 
@@ -199,6 +221,60 @@ def lot_ship(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def lot_receive(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        ReceiveForm,
+        lambda lot, f: lots.receive(lot, f.cleaned_data["from_party"], user=request.user),
+    )
+
+
+@login_required
+@require_POST
+def lot_pack(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        PackForm,
+        lambda lot, f: lots.pack(
+            lot, f.cleaned_data["case_count"], f.cleaned_data["per_case"], user=request.user
+        ),
+    )
+
+
+@login_required
+@require_POST
+def lot_process(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(lot: Lot, f: ProcessForm) -> Lot:
+        data = dict(f.cleaned_data)
+        consumed = data.pop("consumed_quantity")
+        spec = lots.NewLot(origin=lot.origin, growing_started=lot.growing_started, **data)
+        return lots.process(lot, spec, consumed, user=request.user)
+
+    return _act(request, pk, ProcessForm, run)
+
+
+@login_required
+@require_POST
+def lot_sell(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        SellForm,
+        lambda lot, f: lots.sell(
+            lot,
+            f.cleaned_data["buyer"],
+            f.cleaned_data["invoice_ref"],
+            quantity=f.cleaned_data["quantity"],
+            user=request.user,
+            override_reason=f.cleaned_data["override_reason"],
+        ),
+    )
+
+
+@login_required
 def lot_labels(request: HttpRequest, pk: int) -> HttpResponse:
     lot = _lot(request, pk, write=True)
     form = LabelForm(request.GET)
@@ -252,6 +328,49 @@ def lot_verify(request: HttpRequest, pk: int) -> JsonResponse:
     )
 
 
+def _managed_organisations(user):
+    """Organisations whose records the user may change wholesale: managers' own, or all."""
+    if access.scope_for(user).everything:
+        return Organisation.objects.all()
+    own = Membership.objects.filter(user=user, role=Role.MANAGER, organisation__isnull=False)
+    return Organisation.objects.filter(pk__in=own.values("organisation_id"))
+
+
+@login_required
+def epcis_import(request: HttpRequest) -> HttpResponse:
+    """Upload a partner's EPCIS JSON; all of it is stored or none, problems listed per event."""
+    organisations = _managed_organisations(request.user)
+    if not organisations.exists():
+        raise PermissionDenied("only managers import partners' events")
+    form = ImportForm(request.POST or None, request.FILES or None, organisations=organisations)
+    context: dict = {"form": form, "max_mb": imports.MAX_BYTES // (1024 * 1024)}
+    status = 200
+    if request.method == "POST":
+        if not form.is_valid():
+            status = 400
+        else:
+            upload = form.cleaned_data["document"]
+            try:
+                raw = upload.read(imports.MAX_BYTES + 1)
+                document = imports.parse(raw)
+                context["report"] = imports.import_document(
+                    document,
+                    form.cleaned_data["organisation"].pk,
+                    user=request.user,
+                    filename=upload.name,
+                    raw=raw,
+                )
+            except imports.UploadRejected as exc:
+                context["upload_error"] = str(exc)
+                status = 400
+            except imports.SchemaMissing:
+                context["upload_error"] = _("EPCIS validation is not set up on this server.")
+                status = 503
+            else:
+                status = 200 if context["report"].accepted else 422
+    return render(request, "traceability/import.html", context, status=status)
+
+
 # --- public: resolver and scan page -------------------------------------------------------
 
 
@@ -296,15 +415,26 @@ def scan_page(request: HttpRequest, code: str) -> HttpResponse:
     if lot is None:
         return _miss(request, 404, _("We do not know this code. Check the label and try again."))
     if normal != code:
-        return HttpResponseRedirect(reverse("scan", args=[normal]))
-    scans.record_scan(
-        lot,
-        _client_ip(request),
-        datetime.now(UTC),
-        request.META.get("HTTP_X_CLIENT_LAT"),
-        request.META.get("HTTP_X_CLIENT_LON"),
-    )
-    return render(request, "traceability/scan.html", public.scan_context(lot))
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponseRedirect(reverse("scan", args=[normal]) + (f"?{query}" if query else ""))
+    # ``?lang=`` lets the page switch language without a session or CSRF cookie, so the
+    # page stays cookie-free; otherwise LocaleMiddleware's choice (Accept-Language,
+    # language cookie, default zh-Hans) stands. Switching language is not another scan:
+    # the printed QR code never carries the parameter.
+    lang = request.GET.get("lang", "")
+    if lang not in dict(settings.LANGUAGES):
+        lang = translation.get_language()
+        scans.record_scan(
+            lot,
+            _client_ip(request),
+            datetime.now(UTC),
+            request.META.get("HTTP_X_CLIENT_LAT"),
+            request.META.get("HTTP_X_CLIENT_LON"),
+        )
+    with translation.override(lang):
+        response = render(request, "traceability/scan.html", public.scan_context(lot))
+        response["Content-Language"] = lang
+    return response
 
 
 def resolve_digital_link(request: HttpRequest, path: str) -> HttpResponse:

@@ -62,3 +62,29 @@ def timeseries():
     yield ts
     ts.drop_database()
     ts.close()
+
+
+@pytest.fixture(scope="session")
+def epcis_validator(shared_data):
+    from traceability.epcis_document import EPCISValidator
+
+    return EPCISValidator(shared_data / "epcis" / "schema" / "EPCIS-JSON-Schema.json")
+
+
+@pytest.fixture
+def epcis_schema(settings, shared_data):
+    """Point the import service at GS1's schema in the shared reference data."""
+    settings.EPCIS_SCHEMA = str(shared_data / "epcis" / "schema" / "EPCIS-JSON-Schema.json")
+    return settings.EPCIS_SCHEMA
+
+
+@pytest.fixture
+def influx_down(monkeypatch):
+    """Every TimeSeries the app makes for itself talks to a port nobody listens on."""
+    from sensors.timeseries import TimeSeries
+
+    monkeypatch.setattr(
+        TimeSeries,
+        "from_config",
+        classmethod(lambda cls, *a, **k: TimeSeries("http://127.0.0.1:9", "none", timeout=0.5)),
+    )

@@ -1,0 +1,368 @@
+"""Import partners' EPCIS 2.0 JSON documents, with problems reported per event.
+
+Policy: all or nothing. A document is stored only when every event in it is
+valid; otherwise nothing is stored and each problem is reported against its
+event (index and ``eventID``) so the partner can fix and resend it. Why:
+
+* a partner's document is one account of what happened to the goods (the
+  EPCIS capture interface treats it as one unit too); keeping its valid half
+  leaves a chain of custody with silent holes, which is worse than none
+  because it looks complete;
+* the fix is cheap: the partner resends a corrected document, and because
+  events are de-duplicated by ``eventID``, resending never doubles anything;
+* a partial import would need a second import of "the rest", which is exactly
+  where duplicates and ordering mistakes creep in.
+
+Accepted events become ``PartnerEvent`` rows, outside our signed lot chains,
+and are linked to our lots when one of their EPC classes or EPCs names one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from traceability.epcis_document import EPCISValidator, Problem
+from traceability.epcis_hash import canonical_identifier, event_hash_id
+from traceability.models import EPCISImport, Lot, PartnerEvent
+
+# About 5,000 events; GS1's schema with format checking takes a few seconds on that,
+# which is as long as a web request should wait. A season of a cooperative's partner
+# events fits; bigger exports can be split by date.
+MAX_BYTES = 2 * 1024 * 1024
+SUFFIXES = (".json", ".jsonld")
+CONTENT_TYPES = frozenset(
+    {
+        "application/json",
+        "application/ld+json",
+        "text/json",
+        "text/plain",  # some browsers label .jsonld so
+        "application/octet-stream",  # ... and some label any unknown suffix so
+        "",
+    }
+)
+DOCUMENT_TYPES = ("EPCISDocument", "EPCISQueryDocument")
+_LIST_KEYS = (
+    "quantityList",
+    "childQuantityList",
+    "inputQuantityList",
+    "outputQuantityList",
+)
+_EPC_KEYS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
+
+
+class UploadRejected(ValueError):
+    """The upload is not something we can read as an EPCIS JSON document at all."""
+
+
+class SchemaMissing(RuntimeError):
+    """GS1's EPCIS JSON Schema is not installed where the settings say."""
+
+
+@dataclass(frozen=True)
+class EventProblem:
+    """One reason for rejecting a document; ``index`` None means the document itself."""
+
+    index: int | None
+    event_id: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = "document" if self.index is None else f"event {self.index}"
+        if self.event_id:
+            where += f" ({self.event_id})"
+        return f"{where}: {self.path or '/'}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    accepted: bool
+    total: int = 0
+    added: int = 0
+    duplicates: int = 0
+    linked: int = 0
+    problems: list[EventProblem] = field(default_factory=list)
+    batch: EPCISImport | None = None
+
+    def by_event(self) -> list[tuple[str, list[EventProblem]]]:
+        """Problems grouped under a heading per event, document-level first."""
+        groups: dict[tuple[int, int], tuple[str, list[EventProblem]]] = {}
+        for p in self.problems:
+            key = (0, 0) if p.index is None else (1, p.index)
+            title = "document" if p.index is None else f"#{p.index}"
+            if p.index is not None and p.event_id:
+                title += f" {p.event_id}"
+            groups.setdefault(key, (title, []))[1].append(p)
+        return [groups[k] for k in sorted(groups)]
+
+
+def schema_path() -> Path:
+    """GS1's single-file EPCIS JSON Schema: ``settings.EPCIS_SCHEMA`` or the environment.
+
+    Defaults to the reference data kept beside the checkout (``AGRIMON_SHARED_DATA`` or
+    ``../shared/data``), the same place the tests read it from.
+    """
+    configured = getattr(settings, "EPCIS_SCHEMA", None) or os.environ.get("AGRIMON_EPCIS_SCHEMA")
+    if configured:
+        return Path(configured)
+    shared = os.environ.get("AGRIMON_SHARED_DATA")
+    root = Path(shared) if shared else Path(settings.BASE_DIR).parent / "shared" / "data"
+    return root / "epcis" / "schema" / "EPCIS-JSON-Schema.json"
+
+
+@lru_cache(maxsize=2)
+def _validator_for(path: Path) -> EPCISValidator:
+    return EPCISValidator(path)
+
+
+def validator() -> EPCISValidator:
+    path = schema_path()
+    if not path.is_file():
+        raise SchemaMissing(f"EPCIS JSON Schema not found at {path}")
+    return _validator_for(path)
+
+
+def check_upload(name: str, content_type: str, size: int) -> None:
+    """Refuse what cannot be an EPCIS JSON file before reading it."""
+    if size > MAX_BYTES:
+        raise UploadRejected(
+            f"the file is {size:,} bytes; the limit is {MAX_BYTES:,} bytes. Split it by date."
+        )
+    if size == 0:
+        raise UploadRejected("the file is empty")
+    if not name.lower().endswith(SUFFIXES):
+        raise UploadRejected("only EPCIS JSON files (.json or .jsonld) can be imported")
+    if content_type.split(";")[0].strip().lower() not in CONTENT_TYPES:
+        raise UploadRejected(f"a {content_type} file is not EPCIS JSON")
+
+
+def parse(raw: bytes) -> dict[str, Any]:
+    """The uploaded bytes as a JSON object, or a reason a person can act on."""
+    if len(raw) > MAX_BYTES:
+        raise UploadRejected(f"the document is larger than {MAX_BYTES:,} bytes")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UploadRejected(f"the file is not UTF-8 text (byte {exc.start})") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UploadRejected(
+            f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
+    except RecursionError:
+        raise UploadRejected("not valid JSON: nested too deeply") from None
+    if not isinstance(document, dict):
+        raise UploadRejected("an EPCIS document is a JSON object, not a list or a value")
+    return document
+
+
+def events_of(document: Mapping[str, Any]) -> list[Any]:
+    body = document.get("epcisBody")
+    if not isinstance(body, Mapping):
+        return []
+    if isinstance(body.get("queryResults"), Mapping):
+        events = (body["queryResults"].get("resultsBody") or {}).get("eventList")
+    else:
+        events = body.get("eventList")
+    return events if isinstance(events, list) else []
+
+
+def _event_id(event: Any) -> str:
+    return str(event.get("eventID", "")) if isinstance(event, Mapping) else ""
+
+
+def _problems(
+    document: Mapping[str, Any], organisation_id: int, check: EPCISValidator
+) -> tuple[list[EventProblem], list[str]]:
+    """Every problem in the document, and each event's hash (when all is well)."""
+    events = events_of(document)
+    found: list[Problem] = []
+    if document.get("type") not in DOCUMENT_TYPES:
+        found.append(Problem(None, "type", "not an EPCISDocument or EPCISQueryDocument"))
+    found.extend(check.problems(document))
+    hashes: list[str] = []
+    if not found:
+        context = document.get("@context", [])
+        seen: dict[str, tuple[int, str]] = {}
+        for i, event in enumerate(events):
+            found.extend(_storable(i, event))
+            try:
+                digest = event_hash_id(event, context)
+            except (AttributeError, KeyError, TypeError, ValueError) as exc:
+                found.append(Problem(i, f"epcisBody/eventList/{i}", f"cannot hash event: {exc}"))
+                continue
+            hashes.append(digest)
+            key = _event_id(event) or digest
+            if key in seen and seen[key][1] != digest:
+                found.append(
+                    Problem(
+                        i,
+                        f"epcisBody/eventList/{i}/eventID",
+                        f"same eventID as event {seen[key][0]} but different content",
+                    )
+                )
+            seen.setdefault(key, (i, digest))
+        stored = dict(
+            PartnerEvent.objects.filter(
+                organisation_id=organisation_id, event_id__in=list(seen)
+            ).values_list("event_id", "event_hash")
+        )
+        for key, (i, digest) in seen.items():
+            if key in stored and stored[key] != digest:
+                found.append(
+                    Problem(
+                        i,
+                        f"epcisBody/eventList/{i}/eventID",
+                        "an event with this eventID was imported before with different content",
+                    )
+                )
+    out = [
+        EventProblem(
+            p.event,
+            _event_id(events[p.event]) if p.event is not None and p.event < len(events) else "",
+            p.path,
+            p.message,
+        )
+        for p in found
+    ]
+    return out, hashes
+
+
+def _storable(i: int, event: Mapping[str, Any]) -> list[Problem]:
+    """What the schema allows but our store cannot hold faithfully."""
+    out = []
+    if len(_event_id(event)) > 255:
+        out.append(Problem(i, f"epcisBody/eventList/{i}/eventID", "eventID longer than 255"))
+    try:
+        _event_time(event)
+    except (KeyError, TypeError, ValueError):
+        out.append(Problem(i, f"epcisBody/eventList/{i}/eventTime", "eventTime is not readable"))
+    return out
+
+
+def identifiers(event: Mapping[str, Any]) -> set[str]:
+    """The EPC classes and EPCs an event names, canonicalised (Digital Link on id.gs1.org)."""
+    found: list[str] = []
+    for key in _LIST_KEYS:
+        found.extend(
+            q["epcClass"]
+            for q in event.get(key) or []
+            if isinstance(q, Mapping) and "epcClass" in q
+        )
+    for key in _EPC_KEYS:
+        found.extend(e for e in event.get(key) or [] if isinstance(e, str))
+    if isinstance(event.get("parentID"), str):
+        found.append(event["parentID"])
+    return {canonical_identifier(i) for i in found}
+
+
+def matching_lots(organisation_id: int, ids: Iterable[str]) -> list[Lot]:
+    """Our lots named by ``ids``: a GTIN + lot Digital Link, or our own lot URN."""
+    from traceability.digital_link import parse as parse_dl
+
+    found: dict[int, Lot] = {}
+    ours = Lot.objects.filter(organisation_id=organisation_id)
+    for ident in ids:
+        if ident.startswith("urn:agrimon:lot:"):
+            code = ident.removeprefix("urn:agrimon:lot:")
+            found.update({lot.pk: lot for lot in ours.filter(trace_code=code)})
+        elif ident.startswith("https://id.gs1.org/01/"):
+            try:
+                ais = parse_dl(ident)
+            except ValueError:
+                continue
+            if ais.get("10"):
+                lots = ours.filter(gtin=ais["01"], lot_number=ais["10"])
+                found.update({lot.pk: lot for lot in lots})
+    return list(found.values())
+
+
+def _event_time(event: Mapping[str, Any]) -> datetime:
+    return datetime.fromisoformat(str(event["eventTime"]).replace("Z", "+00:00"))
+
+
+def import_document(
+    document: Mapping[str, Any],
+    organisation_id: int,
+    *,
+    user=None,
+    filename: str = "",
+    raw: bytes | None = None,
+    check: EPCISValidator | None = None,
+) -> ImportReport:
+    """Validate the whole document, then store all its new events or none (see above)."""
+    check = check or validator()
+    events = events_of(document)
+    try:
+        with transaction.atomic():
+            return _store(document, events, organisation_id, check, user, filename, raw)
+    except IntegrityError:  # the same events were being imported at the same moment
+        problem = EventProblem(None, "", "", "imported concurrently by someone else; send again")
+        return ImportReport(False, len(events), problems=[problem])
+
+
+def _store(
+    document: Mapping[str, Any],
+    events: list[Any],
+    organisation_id: int,
+    check: EPCISValidator,
+    user,
+    filename: str,
+    raw: bytes | None,
+) -> ImportReport:
+    problems, hashes = _problems(document, organisation_id, check)
+    if problems:
+        return ImportReport(False, len(events), problems=problems)
+    existing = set(
+        PartnerEvent.objects.filter(
+            organisation_id=organisation_id,
+            event_id__in=[_event_id(e) or h for e, h in zip(events, hashes, strict=True)],
+        ).values_list("event_id", flat=True)
+    )
+    raw = raw if raw is not None else json.dumps(document, sort_keys=True).encode()
+    batch = EPCISImport.objects.create(
+        organisation_id=organisation_id,
+        filename=filename[:255],
+        sha256=hashlib.sha256(raw).hexdigest(),
+        events_total=len(events),
+        imported_by=user,
+    )
+    report = ImportReport(True, len(events), batch=batch)
+    context = document.get("@context", [])
+    for event, digest in zip(events, hashes, strict=True):
+        key = _event_id(event) or digest
+        if key in existing:
+            report.duplicates += 1
+            continue
+        existing.add(key)
+        row = PartnerEvent.objects.create(
+            organisation_id=organisation_id,
+            source=batch,
+            event_id=key,
+            event_hash=digest,
+            event_type=event["type"],
+            biz_step=str(event.get("bizStep", ""))[:255],
+            event_time=_event_time(event),
+            document=event,
+            context=context if isinstance(context, list) else [context],
+        )
+        lots = matching_lots(organisation_id, identifiers(event))
+        if lots:
+            row.lots.add(*lots)
+            report.linked += 1
+        report.added += 1
+    EPCISImport.objects.filter(pk=batch.pk).update(events_added=report.added)
+    batch.events_added = report.added
+    return report
