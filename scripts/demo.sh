@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole system on one machine, with the demo data: services, web, Celery
-# worker and beat (and, as they land, the bridge, the simulator and vision).
+# worker and beat, the MQTT bridge, a simulated fleet of nodes and the vision worker.
 # Ctrl-C stops every process it started; the services keep running.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,6 +15,10 @@ export AGRIMON_PORT="${AGRIMON_PORT:-8000}"
 python manage.py migrate --noinput -v0
 python manage.py collectstatic --noinput -v0
 python manage.py seed_demo
+python manage.py seed_alert_templates --all-organisations
+# Demo cameras and the detectors they use, trained here on synthetic images (a few
+# minutes on a CPU the first time, cached afterwards; nothing is downloaded).
+python manage.py seed_vision_demo
 
 cat <<MSG
 

@@ -25,7 +25,7 @@ class CameraSerializer(serializers.ModelSerializer):
     class Meta:
         model = Camera
         fields = [
-            "id", "site", "name", "kind", "source_kind", "sample_interval_s", "regions",
+            "id", "site", "name", "kind", "source_kind", "sample_interval_s", "regions", "loop",
             "enabled", "model", "health_state", "fps", "lag_s", "last_frame_at", "errors",
             "last_error", "health_updated",
         ]  # fmt: skip

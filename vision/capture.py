@@ -1,8 +1,9 @@
 """Frame sources: video files and streams through OpenCV (with reconnect), still images, iterables.
 
 Every source yields ``(timestamp, image)`` with a BGR ``uint8`` image. Files are read to the end
-once; streams (``rtsp://``, ``http(s)://`` MJPEG) are reopened with exponential back-off when they
-fail or drop, and give up with :class:`CaptureError` after ``max_retries`` failed reopenings.
+once, or with ``loop`` replayed without end at their own frame rate; streams (``rtsp://``,
+``http(s)://`` MJPEG) are reopened with exponential back-off when they fail or drop, and give up
+with :class:`CaptureError` after ``max_retries`` failed reopenings.
 """
 
 from __future__ import annotations
@@ -63,7 +64,12 @@ class Backoff:
 
 
 class VideoSource:
-    """An OpenCV ``VideoCapture`` (FFmpeg backend) over a file or a stream URL."""
+    """An OpenCV ``VideoCapture`` (FFmpeg backend) over a file or a stream URL.
+
+    A file with ``loop`` stands in for a live camera (demos, soak tests): it is replayed from the
+    start when it ends and paced at its own frame rate, its timestamps growing across replays so
+    tracking and counting windows see one continuous clock.
+    """
 
     def __init__(
         self,
@@ -71,9 +77,11 @@ class VideoSource:
         backoff: Backoff | None = None,
         stop: threading.Event | None = None,
         open_timeout_ms: int = 10_000,
+        loop: bool = False,
     ):
         self.source = str(source)
         self.stream = is_stream(source)
+        self.loop = loop and not self.stream
         self.backoff = backoff or Backoff()
         self.stop = stop or threading.Event()
         self.open_timeout_ms = open_timeout_ms
@@ -95,6 +103,8 @@ class VideoSource:
         if not self.stream and not Path(self.source).is_file():
             raise CaptureError(f"video file not found: {self.source}")
         failures = 0
+        offset = 0.0  # seconds of the file already replayed, with ``loop``
+        started = time.monotonic()
         while not self.stop.is_set():
             try:
                 capture = self._open()
@@ -111,6 +121,7 @@ class VideoSource:
                 self.stop.wait(delay)
                 continue
             frames = 0
+            position = 0.0
             try:
                 while not self.stop.is_set():
                     ok, image = capture.read()
@@ -119,12 +130,20 @@ class VideoSource:
                     frames += 1
                     if self.stream:
                         yield time.time(), image
-                    else:
-                        yield capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0, image
+                        continue
+                    position = capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+                    if self.loop:
+                        due = started + offset + position - time.monotonic()
+                        if self.stop.wait(max(0.0, due)):
+                            break  # stopped while pacing: the frame would count as captured
+                    yield offset + position, image
             finally:
                 capture.release()
             if not self.stream:
-                return
+                if not self.loop or not frames:
+                    return
+                offset += position + 1.0 / (self.fps or 10.0)
+                continue
             if frames:
                 failures = 0  # the stream worked for a while: start the back-off afresh
             self.reconnects += 1
@@ -216,15 +235,16 @@ def open_source(
     stop: threading.Event | None = None,
     snapshot_interval: float | None = None,
     fps: float = 10.0,
+    loop: bool = False,
 ):
     """A ``(timestamp, image)`` iterable for a path, URL or iterable of images.
 
     An ``http(s)`` URL is polled as still snapshots when ``snapshot_interval`` is given, and read
-    as an MJPEG stream otherwise.
+    as an MJPEG stream otherwise. ``loop`` replays a video file without end.
     """
     if isinstance(source, str | Path):
         text = str(source)
         if snapshot_interval is not None and text.lower().startswith(("http://", "https://")):
             return SnapshotSource(text, snapshot_interval, backoff=backoff, stop=stop)
-        return VideoSource(source, backoff=backoff, stop=stop)
+        return VideoSource(source, backoff=backoff, stop=stop, loop=loop)
     return timed_frames(source, fps)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from vision.models import TrapPhoto
 from vision.services.traps import TrapReview
@@ -57,7 +58,7 @@ class DetectionFilterForm(forms.Form):
     camera = forms.ModelChoiceField(queryset=None, required=False, label=_("Camera"))
     class_name = forms.CharField(max_length=64, required=False, label=_("Class"))
     since = forms.DateField(required=False, label=_("From"))
-    until = forms.DateField(required=False, label=_("To"))
+    until = forms.DateField(required=False, label=pgettext_lazy("date range", "To"))
 
     def __init__(self, cameras, sites, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 SEVERITIES = ("info", "warning", "critical")
 
@@ -192,6 +193,11 @@ class Camera(models.Model):
         validators=[validate_regions],
         help_text=_("Normalised [x0, y0, x1, y1] rectangles or [[x, y], …] polygons."),
     )
+    loop = models.BooleanField(
+        _("loop the video file"),
+        default=False,
+        help_text=_("Video files only: replay the file without end, like a live camera."),
+    )
     enabled = models.BooleanField(_("enabled"), default=True)
     model = models.ForeignKey(
         DetectionModel,
@@ -232,6 +238,8 @@ class Camera(models.Model):
     def clean(self) -> None:
         if self.source_kind != self.Source.UPLOAD and not self.source:
             raise ValidationError({"source": _("This source needs a URL or a path.")})
+        if self.loop and self.source_kind != self.Source.FILE:
+            raise ValidationError({"loop": _("Only a video file can be looped.")})
         schemes = {
             self.Source.RTSP: ("rtsp://", "rtsps://"),
             self.Source.HTTP_SNAPSHOT: ("http://", "https://"),
@@ -239,7 +247,7 @@ class Camera(models.Model):
         }.get(self.source_kind)
         if schemes and not self.source.lower().startswith(schemes):
             raise ValidationError(
-                {"source": _("Expected a URL starting with %(s)s.") % {"s": " or ".join(schemes)}}
+                {"source": _("Expected a URL starting with %(s)s.") % {"s": " | ".join(schemes)}}
             )
 
     @property
@@ -358,7 +366,7 @@ class TrapCount(models.Model):
     photo = models.ForeignKey(
         TrapPhoto, on_delete=models.CASCADE, related_name="counts", verbose_name=_("photo")
     )
-    species = models.CharField(_("species"), max_length=64)
+    species = models.CharField(pgettext_lazy("insect", "species"), max_length=64)
     raw_present = models.PositiveIntegerField(_("on the photo (model)"), default=0)
     raw_new = models.PositiveIntegerField(_("new (model)"), default=0)
     reviewed_new = models.PositiveIntegerField(_("new (reviewed)"), null=True, blank=True)

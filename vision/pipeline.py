@@ -50,6 +50,7 @@ class CameraConfig:
     fps: float = 10.0  # frame clock for plain iterables of images
     snapshot_interval: float | None = None  # poll an http(s) source as stills this often
     backoff: Backoff = field(default_factory=Backoff)
+    loop: bool = False  # replay a video file without end, paced like a live camera
 
     def __post_init__(self) -> None:
         if not self.camera_id:
@@ -244,7 +245,7 @@ class VisionPipeline:
         seen_errors = 0
         try:
             source = open_source(
-                cfg.source, cfg.backoff, self._stop, cfg.snapshot_interval, cfg.fps
+                cfg.source, cfg.backoff, self._stop, cfg.snapshot_interval, cfg.fps, cfg.loop
             )
             health.state = "running"
             for ts, image in source:

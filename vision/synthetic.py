@@ -351,3 +351,39 @@ def synthetic_video(path: Path, scene: str = "insects", **kwargs) -> SyntheticCl
         writer.release()
     clip.path = path
     return clip
+
+
+def trap_card_series(
+    n_photos: int = 6,
+    size: tuple[int, int] = (320, 240),
+    new_per_photo: tuple[int, int] = (1, 3),
+    object_px: tuple[float, float] = (24.0, 36.0),
+    seed: int = 0,
+) -> Iterator[tuple[np.ndarray, list[tuple[str, Box]]]]:
+    """Photos of one sticky trap over days: caught insects stay put and new ones add up.
+
+    This is what a trap camera posts, and what the trap counting compares photo by photo: only
+    the insects not on the previous photo are new.
+    """
+    rng = np.random.default_rng(seed)
+    w, h = size
+    background = trap_background(rng, h, w)
+    stuck: list[tuple[str, float, float, float, float, int]] = []
+    for _ in range(n_photos):
+        for _new in range(int(rng.integers(new_per_photo[0], new_per_photo[1] + 1))):
+            obj = float(rng.uniform(*object_px))
+            for _attempt in range(20):
+                cx, cy = rng.uniform(obj * 0.6, (w - obj * 0.6, h - obj * 0.6))
+                if all(math.hypot(cx - x, cy - y) > (obj + s) * 0.7 for _, x, y, s, *_ in stuck):
+                    name = INSECT_CLASSES[int(rng.integers(len(INSECT_CLASSES)))]
+                    angle = float(rng.uniform(0, 2 * math.pi))
+                    look = int(rng.integers(1 << 30))
+                    stuck.append((name, float(cx), float(cy), obj, angle, look))
+                    break
+        photo = background.copy()
+        labels = [
+            (name, INSECT_PAINTERS[name](photo, np.random.default_rng(s), x, y, size_px, angle))
+            for name, x, y, size_px, angle, s in stuck
+        ]
+        noise = rng.integers(-3, 4, photo.shape, dtype=np.int16)
+        yield np.clip(photo.astype(np.int16) + noise, 0, 255).astype(np.uint8), labels

@@ -75,7 +75,8 @@ def camera_config(camera: Camera, worker: WorkerSettings) -> CameraConfig:
             backoff=Backoff(max_retries=worker.max_retries),
         )
     source: str | Path = camera.source
-    if camera.source_kind == Camera.Source.FILE:
+    is_file = camera.source_kind == Camera.Source.FILE
+    if is_file:
         path = Path(camera.source)
         source = path if path.is_absolute() else Path(settings.MEDIA_ROOT) / path
     return CameraConfig(
@@ -84,6 +85,7 @@ def camera_config(camera: Camera, worker: WorkerSettings) -> CameraConfig:
         sample_every=max(1, round(camera.sample_interval_s * worker.stream_fps)),
         roi=regions,
         backoff=Backoff(max_retries=worker.max_retries),
+        loop=is_file and camera.loop,
     )
 
 

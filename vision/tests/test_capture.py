@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import cv2
@@ -166,3 +167,21 @@ def test_dropping_stream_is_reopened_until_it_stays_down():
                 frames.append(image.shape)
     assert frames == [(40, 60, 3)] * 8
     assert source.reconnects == 2
+
+
+def test_a_looped_video_file_replays_at_its_frame_rate_with_growing_timestamps(tmp_path):
+    clip = synthetic_video(tmp_path / "c.avi", n_objects=1, n_frames=5, crossing_frames=5)
+    started = time.monotonic()
+    frames = list(itertools.islice(VideoSource(clip.path, loop=True), 12))
+    elapsed = time.monotonic() - started
+    stamps = [ts for ts, _ in frames]
+    assert stamps == sorted(stamps)
+    assert stamps[11] == pytest.approx(1.1, abs=0.02)  # 10 fps, across two replays
+    assert elapsed >= 1.0  # paced like a live camera, not read as fast as possible
+
+
+def test_a_looped_file_that_has_no_frames_ends_instead_of_spinning(tmp_path):
+    empty = tmp_path / "empty.avi"
+    empty.write_bytes(b"")
+    with pytest.raises(CaptureError):
+        list(VideoSource(empty, loop=True))

@@ -11,6 +11,9 @@ from vision.tests import django_support as support
 from vision.tests.django_support import demo_plot, jpeg_bytes
 
 pytestmark = pytest.mark.django_db
+
+# The token closes the message in every language (仅此一次显示：… / shown only now: …).
+TOKEN_SHOWN = r"(?:shown only now: |仅此一次显示：)(\S+)"
 demo, media, login = support.demo, support.media, support.login
 
 
@@ -34,7 +37,7 @@ def test_adding_an_upload_camera_shows_its_token_once_and_the_token_works(login,
     )
     assert response.status_code == 200
     messages = [str(m) for m in response.context["messages"]]
-    token = re.search(r"shown only now: (\S+)", " ".join(messages)).group(1)
+    token = re.search(TOKEN_SHOWN, " ".join(messages)).group(1)
     camera = Camera.objects.get(name="诱虫板3号")
     assert camera.check_upload_token(token)
     again = client.get(f"/admin/vision/camera/{camera.pk}/change/").content.decode()
@@ -56,7 +59,7 @@ def test_a_reissued_token_replaces_the_old_one(login):
         follow=True,
     )
     messages = " ".join(str(m) for m in response.context["messages"])
-    new = re.search(r"shown only now: (\S+)", messages).group(1)
+    new = re.search(TOKEN_SHOWN, messages).group(1)
     camera.refresh_from_db()
     assert camera.check_upload_token(new) and not camera.check_upload_token(old)
 

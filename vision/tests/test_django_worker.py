@@ -113,6 +113,16 @@ def test_a_source_that_does_not_fit_its_kind_is_refused(demo, source_kind, sourc
         stream_camera(None, source_kind=source_kind, source=source)
 
 
+def test_only_a_video_file_can_be_looped_and_its_config_says_so(demo, model, media):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="'loop'"):
+        stream_camera(model, loop=True)
+    clip = stream_camera(model, name="录像", source="clips/a.avi", source_kind="file", loop=True)
+    assert camera_config(clip, WorkerSettings()).loop is True
+    assert camera_config(stream_camera(model), WorkerSettings()).loop is False
+
+
 def test_regions_that_are_not_normalised_are_refused_on_the_camera(demo):
     from django.core.exceptions import ValidationError
 
