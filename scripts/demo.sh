@@ -16,6 +16,7 @@ python manage.py migrate --noinput -v0
 python manage.py collectstatic --noinput -v0
 python manage.py seed_demo
 python manage.py seed_alert_templates --all-organisations
+python manage.py seed_trace_demo
 # Demo cameras and the detectors they use, trained here on synthetic images (a few
 # minutes on a CPU the first time, cached afterwards; nothing is downloaded).
 python manage.py seed_vision_demo
