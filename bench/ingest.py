@@ -1,12 +1,13 @@
 """Ingestion figures on this machine: simulator → Mosquitto → bridge → InfluxDB.
 
-    python bench/ingest.py [--rate 15000] [--seconds 20] [--bridges 2] [--publishers 2]
+    python bench/ingest.py [--rate 20000] [--seconds 20] [--bridges 2] [--publishers 1]
 
-Starts a private Mosquitto (``deploy/mosquitto.conf`` with the in-flight window
-lifted, see below) and N bridge processes (``manage.py run_bridge``) sharing one
-subscription group, registers a simulated fleet, publishes a burst of
-ChirpStack v4 uplinks at the target rate (``manage.py simulate_fleet --rate``)
-and measures:
+Starts a private Mosquitto (``deploy/mosquitto.conf``) and N bridge processes
+(``manage.py run_bridge``) sharing one subscription group, registers a simulated
+fleet, publishes a burst of ChirpStack v4 uplinks at the offered rate
+(``manage.py simulate_fleet --rate``) and measures the figures below. The default
+offer (20,000/s) is above the 15,000/s target: the sustained figure can never exceed
+the offer, so offering exactly the target would hide whether there is headroom.
 
 - sustained uplinks/s: uplinks published / time from the first publish until the
   last one is in InfluxDB;
@@ -149,11 +150,11 @@ def status(port: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rate", type=float, default=15000, help="target uplinks/s")
+    parser.add_argument("--rate", type=float, default=20000, help="offered uplinks/s")
     parser.add_argument("--seconds", type=float, default=20, help="length of the burst")
     parser.add_argument("--nodes", type=int, default=1000)
     parser.add_argument("--bridges", type=int, default=2)
-    parser.add_argument("--publishers", type=int, default=2)
+    parser.add_argument("--publishers", type=int, default=1)
     parser.add_argument("--max-batch", type=int, default=5000)
     args = parser.parse_args()
 

@@ -145,12 +145,31 @@ def _field_key(key: str) -> str:
     return escaped
 
 
+_MEASUREMENTS: dict[str, str] = {}
+
+
 def encode_line(
     measurement: str, tags: str, fields: dict[str, float | int | str | bool], time_ns: int
 ) -> str:
-    """One line; ``tags`` is a prepared :func:`tag_set` string."""
-    body = ",".join([f"{_field_key(k)}={field_value(v)}" for k, v in fields.items()])
-    return f"{escape_measurement(measurement)}{tags} {body} {time_ns}"
+    """One line; ``tags`` is a prepared :func:`tag_set` string.
+
+    The bridge calls this twice per uplink, so finite floats and known names take a
+    short path; everything else goes through :func:`field_value` and the escapes.
+    """
+    parts = []
+    keys = _FIELD_KEYS
+    for k, v in fields.items():
+        key = keys.get(k) or _field_key(k)
+        if type(v) is float and -1e308 < v < 1e308:  # finite (NaN fails both comparisons)
+            parts.append(f"{key}={v!r}")
+        else:
+            parts.append(f"{key}={field_value(v)}")
+    name = _MEASUREMENTS.get(measurement)
+    if name is None:
+        name = escape_measurement(measurement)
+        if len(_MEASUREMENTS) < 1000:
+            _MEASUREMENTS[measurement] = name
+    return f"{name}{tags} {','.join(parts)} {time_ns}"
 
 
 def encode(points: Iterable[Point]) -> str:

@@ -84,6 +84,8 @@ class Bridge:
         self.spool = Spool(config.spool_dir)
         self.writer = DurableWriter(self.ts, self.spool)
         self.on_readings = on_readings or resolve_hook(config.on_readings)
+        # Without a hook nobody reads the per-reading events: do not build them.
+        self.pipeline.collect_readings = self.on_readings is not no_readings_hook
         self.inbox: deque[tuple[str, bytes, int, int, int]] = deque()
         self.generation = 0
         self.connected = False

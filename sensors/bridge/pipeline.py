@@ -255,6 +255,7 @@ class Pipeline:
         # device id -> (time_ns, battery_v, rssi, snr, f_cnt); gateway EUI -> time_ns
         self.status: dict[int, list] = {}
         self.gateways_seen: dict[str, int] = {}
+        self.collect_readings = True  # build ReadingEvents for the on_readings hook
 
     def chemistry(self) -> Any:
         """``sensors.chemistry`` if present (derived metrics are skipped without it)."""
@@ -396,15 +397,16 @@ class Pipeline:
         for m, fields in by_measurement.items():
             batch.lines.append(encode_line(m, tags, fields, sample_t))
         batch.times.append(t)
-        ids = (device.id, device.dev_eui, device.site_id, device.farm_id)
-        readings = batch.readings
-        for metric, value in values.items():
-            readings.append(ReadingEvent(*ids, metric, value, sample_t))
-        for metric, value in radio.items():
-            readings.append(ReadingEvent(*ids, metric, value, t))
-        for fault in faults:
-            metric, _, reason = fault.partition(":")
-            readings.append(ReadingEvent(*ids, metric, None, sample_t, reason))
+        if self.collect_readings:
+            ids = (device.id, device.dev_eui, device.site_id, device.farm_id)
+            readings = batch.readings
+            for metric, value in values.items():
+                readings.append(ReadingEvent(*ids, metric, value, sample_t))
+            for metric, value in radio.items():
+                readings.append(ReadingEvent(*ids, metric, value, t))
+            for fault in faults:
+                metric, _, reason = fault.partition(":")
+                readings.append(ReadingEvent(*ids, metric, None, sample_t, reason))
         self._note_status(device.id, t, sample_t, values.get("battery_v"), up)
         for gw in up.gateways:
             self.gateways_seen[gw] = t

@@ -21,7 +21,9 @@ from sensors.timeseries import (
 )
 
 # Recent enough for the test database's 30-day retention; whole hours for the roll-ups.
-T0 = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=4)
+# Midnight, so a test's first hours never straddle a chart bucket (buckets of a few hours
+# are aligned to the epoch); four days back keeps the points inside the raw retention.
+T0 = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=4)
 DEV = "0011223344556677"
 TAGS = {"org": "1", "region": "421083", "farm": "2", "site": "3", "device": DEV}
 
@@ -164,7 +166,8 @@ def test_rollup_task_rolls_up_the_configured_database(influx, monkeypatch):
 
     monkeypatch.setenv("INFLUX_DB", influx.database)
     # 90 minutes before the current hour began: inside the last three complete hours.
-    influx.write([water(60 * 24 * 4 - 90, do=4.0)])
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    influx.write([Point("water", TAGS, {"do": 4.0}, to_ns(hour - timedelta(minutes=90)))])
     assert rollup_hourly.apply(kwargs={"hours": 3}).get() == 1
     rows = influx.query('SELECT "count_do" FROM "rollup"."water_1h"')[0]["values"]
     assert rows[0][1] == 1

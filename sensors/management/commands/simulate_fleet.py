@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from urllib.parse import urlsplit
 
@@ -9,6 +10,7 @@ import paho.mqtt.client as mqtt
 from django.core.management.base import BaseCommand, CommandError
 
 from farm.config import load
+from sensors.burst_publisher import BrokerError, BurstPublisher
 from sensors.simulator import BurstTemplates, Fleet, register_fleet
 
 
@@ -51,12 +53,14 @@ class Command(BaseCommand):
             except RuntimeError as exc:
                 raise CommandError(str(exc)) from None
             self.stdout.write(f"registered {created} new simulated device(s)")
-        client = self._connect(opts["mqtt_url"] or load().mqtt_url, opts["client_id"])
+        url = opts["mqtt_url"] or load().mqtt_url
+        if opts["rate"]:
+            sent = self._burst(url, fleet, opts)
+            self.stdout.write(f"published {sent} uplink(s)")
+            return
+        client = self._connect(url, opts["client_id"])
         try:
-            if opts["rate"]:
-                sent = self._burst(client, fleet, opts)
-            else:
-                sent = self._real_time(client, fleet, opts)
+            sent = self._real_time(client, fleet, opts)
         except KeyboardInterrupt:
             sent = -1
         finally:
@@ -109,51 +113,60 @@ class Command(BaseCommand):
                     break
         return sent
 
-    def _burst(self, client: mqtt.Client, fleet: Fleet, opts) -> int:
-        """Publish as fast as ``--rate`` allows, driving paho's loop from this thread.
+    def _burst(self, url: str, fleet: Fleet, opts) -> int:
+        """Publish pre-rendered uplinks at ``--rate`` with the lean burst publisher.
 
-        With paho's background thread every publish wakes that thread through a
-        socket pair, which caps a Python publisher at a few thousand messages a
-        second; writing from this thread is several times faster.
+        The generator must not eat the cores the bridge is measured on (see
+        ``sensors.burst_publisher``); rounds are written in chunks of 50, paced to the
+        rate, and the command waits until the broker has acknowledged every message.
         """
-        client.loop_stop()
+        parts = urlsplit(url)
+        if parts.scheme not in ("mqtt", "tcp", ""):
+            raise CommandError("bursts need a plain mqtt:// broker URL")
+        try:
+            pub = BurstPublisher(
+                parts.hostname or "127.0.0.1",
+                parts.port or 1883,
+                opts["client_id"] or f"sim-burst-{os.getpid()}",
+                parts.username,
+                parts.password,
+            )
+        except (OSError, BrokerError) as exc:
+            raise CommandError(f"cannot reach MQTT broker {url}: {exc}") from None
         templates = BurstTemplates(fleet)
         rate = opts["rate"]
-        sent = 0
         started = time.monotonic()
-        infos: list[mqtt.MQTTMessageInfo] = []
-        while not self._done(sent, started, opts):
-            messages = templates.round()
-            if opts["count"]:
-                messages = messages[: opts["count"] - sent]
-            for topic, body in messages:
-                infos.append(client.publish(topic, body, qos=1))
-                sent += 1
-                if sent % 50 == 0:
-                    client.loop(0)
-                    self._pace(client, sent, rate, started)
-            self._pace(client, sent, rate, started)
-        deadline = time.monotonic() + 120
-        infos = [info for info in infos if not info.is_published()]
-        while infos and time.monotonic() < deadline:
-            client.loop(0.05)
-            infos = [info for info in infos if not info.is_published()]
+        try:
+            while not self._done(pub.sent, started, opts):
+                messages = templates.round()
+                if opts["count"]:
+                    messages = messages[: opts["count"] - pub.sent]
+                for topic, body in messages:
+                    pub.publish(topic, body)
+                    if pub.sent % 50 == 0:
+                        pub.flush()
+                        self._pace(pub.sent, rate, started)
+                pub.flush()
+                self._pace(pub.sent, rate, started)
+            complete = pub.wait_acked(120)
+        except BrokerError as exc:
+            raise CommandError(f"broker: {exc}") from None
+        finally:
+            pub.close()
         elapsed = time.monotonic() - started
-        self.stdout.write(f"burst: {sent} uplinks in {elapsed:.2f}s ({sent / elapsed:.0f}/s)")
-        if infos:
-            raise CommandError(f"{len(infos)} uplinks not acknowledged by the broker")
-        return sent
+        self.stdout.write(
+            f"burst: {pub.sent} uplinks in {elapsed:.2f}s ({pub.sent / elapsed:.0f}/s)"
+        )
+        if not complete:
+            raise CommandError(f"{pub.sent - pub.acked} uplinks not acknowledged by the broker")
+        return pub.sent
 
     @staticmethod
-    def _pace(client: mqtt.Client, sent: int, rate: float, started: float) -> None:
-        """Hold the publish rate, serving acknowledgements meanwhile.
-
-        ``loop(timeout)`` returns as soon as anything is readable (an ack, the
-        wake-up byte of a publish), so it is called until the schedule catches up,
-        not once.
-        """
-        while (ahead := sent / rate - (time.monotonic() - started)) > 0:
-            client.loop(min(ahead, 0.005))
+    def _pace(sent: int, rate: float, started: float) -> None:
+        """Hold the publish rate: sleep until the schedule catches up."""
+        ahead = sent / rate - (time.monotonic() - started)
+        if ahead > 0:
+            time.sleep(ahead)
 
     @staticmethod
     def _done(sent: int, started: float, opts) -> bool:
