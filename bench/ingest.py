@@ -156,6 +156,11 @@ def main() -> None:
     parser.add_argument("--bridges", type=int, default=2)
     parser.add_argument("--publishers", type=int, default=1)
     parser.add_argument("--max-batch", type=int, default=5000)
+    parser.add_argument(
+        "--on-readings",
+        default="",
+        help="hook each bridge hands its batches to, e.g. alerts.engine:on_bridge_readings",
+    )
     args = parser.parse_args()
 
     import django
@@ -218,6 +223,8 @@ def main() -> None:
                 "max_batch": args.max_batch,
                 "log_interval_s": 5.0,
             }
+            if args.on_readings:
+                options["on_readings"] = args.on_readings
             cmd = [*manage, "run_bridge"]
             for key, value in options.items():
                 cmd += ["--" + key.removesuffix("_s").replace("_", "-"), str(value)]
