@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections
 
 from sensors.bridge.config import BridgeConfig
 from sensors.bridge.metrics import Latency, serve, snapshot, write_status
@@ -56,6 +56,12 @@ def resolve_hook(path: str) -> OnReadings:
     return getattr(importlib.import_module(module), name)
 
 
+# Readings kept for the hook while its database is away (about ten minutes of a busy
+# county at a few hundred readings a second); beyond that the oldest are dropped and counted.
+HOOK_BACKLOG_MAX = 200_000
+HOOK_RETRY_S = 2.0
+
+
 def _datetime(ns: int) -> datetime:
     return datetime.fromtimestamp(ns / 1e9, UTC)
 
@@ -84,6 +90,8 @@ class Bridge:
         self.spool = Spool(config.spool_dir)
         self.writer = DurableWriter(self.ts, self.spool)
         self.on_readings = on_readings or resolve_hook(config.on_readings)
+        self.hook_backlog: deque[list[ReadingEvent]] = deque()
+        self.hook_retry_at = 0.0
         # Without a hook nobody reads the per-reading events: do not build them.
         self.pipeline.collect_readings = self.on_readings is not no_readings_hook
         self.inbox: deque[tuple[str, bytes, int, int, int]] = deque()
@@ -181,6 +189,8 @@ class Bridge:
                 if now >= next_status:
                     self.save_status()
                     next_status = now + c.status_flush_s
+                if self.hook_backlog:
+                    self.run_hook()
                 if self.directory.due():
                     self._refresh_devices()
                 if now >= next_log:
@@ -191,6 +201,11 @@ class Bridge:
             # Graceful stop: whatever arrived is made durable and acked.
             while inbox:
                 self.flush(min(len(inbox), c.max_batch))
+            if self.counters.hook_pending:
+                log.warning(
+                    "stopping with %d readings the alert hook has not evaluated",
+                    self.counters.hook_pending,
+                )
         finally:
             self.save_status()
             self.client.disconnect()
@@ -231,10 +246,46 @@ class Bridge:
             if qos and gen == generation:
                 ack(mid, qos)
         if batch.readings:
+            self.hook_backlog.append(batch.readings)
+            self.counters.hook_pending += len(batch.readings)
+        self.run_hook()
+
+    def run_hook(self) -> None:
+        """Hand the waiting batches to ``on_readings`` in order.
+
+        The readings are already durable in InfluxDB; what must not be lost is their
+        evaluation. While the hook's database is unreachable the batches wait (bounded)
+        and are retried every ``HOOK_RETRY_S``; a batch the hook rejects for any other
+        reason is logged and dropped, so one bad batch cannot stall the ones behind it.
+        """
+        if not self.hook_backlog or time.monotonic() < self.hook_retry_at:
+            return
+        counters = self.counters
+        while self.hook_backlog:
+            readings = self.hook_backlog[0]
             try:
-                self.on_readings(batch.readings)
+                self.on_readings(readings)
+            except (OperationalError, InterfaceError):
+                counters.hook_failures += 1
+                log.warning(
+                    "on_readings: database unreachable; %d readings wait", counters.hook_pending
+                )
+                close_old_connections()
+                self.hook_retry_at = time.monotonic() + HOOK_RETRY_S
+                self._trim_hook_backlog()
+                return
             except Exception:
-                log.exception("on_readings hook failed; the readings are stored regardless")
+                counters.hook_dropped += len(readings)
+                log.exception("on_readings hook failed; %d readings not evaluated", len(readings))
+            self.hook_backlog.popleft()
+            counters.hook_pending -= len(readings)
+
+    def _trim_hook_backlog(self) -> None:
+        counters = self.counters
+        while counters.hook_pending > HOOK_BACKLOG_MAX and len(self.hook_backlog) > 1:
+            dropped = self.hook_backlog.popleft()
+            counters.hook_pending -= len(dropped)
+            counters.hook_dropped += len(dropped)
 
     def _save_dead_letters(self, rows: list[DeadLetterRow]) -> None:
         from sensors.models import DeadLetter

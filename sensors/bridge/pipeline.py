@@ -118,6 +118,9 @@ class Counters:
     faults: int = 0
     counter_resets: int = 0
     ignored: int = 0
+    hook_failures: int = 0  # on_readings calls that failed for a transient reason
+    hook_dropped: int = 0  # readings the hook never got (failed for good, or backlog full)
+    hook_pending: int = 0  # readings waiting for the hook to come back
     lag_ms: float = 0.0
 
 

@@ -216,6 +216,66 @@ def test_on_readings_is_called_once_per_batch_with_every_reading(bridge, publish
     assert len(bridge.hooked) <= 4
 
 
+def test_readings_wait_for_the_alert_hook_while_its_database_is_away(
+    mosquitto, influx, fleet_farm, publisher, tmp_path, monkeypatch
+):
+    """The readings are in InfluxDB either way; their evaluation must not be lost either."""
+    from django.db import OperationalError
+
+    from sensors.bridge import mqtt as bridge_mqtt
+
+    monkeypatch.setattr(bridge_mqtt, "HOOK_RETRY_S", 0.2)
+    database_up = False
+    evaluated: list[list[ReadingEvent]] = []
+
+    def hook(readings: list[ReadingEvent]) -> None:
+        if not database_up:
+            raise OperationalError("connection refused")
+        evaluated.append(readings)
+
+    config = make_bridge_config(mosquitto, influx.url, influx.database, tmp_path / "state")
+    b = BridgeThread(config, on_readings=hook).start()
+    try:
+        fleet = fleet_for(b, 3, lost=0.0, corrupt=0.0)
+        first = fleet.tick(time.time_ns(), 60)
+        publisher.publish([(u.topic, u.body) for u in first])
+        wait_until(lambda: count_uplinks(influx) == 3, 30, "first round written")
+        second = fleet.tick(time.time_ns() + 60_000_000_000, 60)
+        publisher.publish([(u.topic, u.body) for u in second])
+        wait_until(lambda: count_uplinks(influx) == 6, 30, "second round written")
+        counters = b.bridge.counters
+        assert counters.hook_failures >= 1 and counters.hook_pending > 0 and not evaluated
+
+        database_up = True
+        wait_until(lambda: counters.hook_pending == 0, 10, "the backlog evaluated")
+        times = [r.time_ns for batch in evaluated for r in batch if r.metric != "rssi"]
+        assert times == sorted(times)  # in order, oldest first
+        devices = [(r.dev_eui, r.time_ns) for batch in evaluated for r in batch]
+        assert len(set(devices)) == 6 and counters.hook_dropped == 0
+    finally:
+        b.stop()
+
+
+def test_a_batch_the_hook_rejects_for_good_is_dropped_and_counted(tmp_path):
+    """One bad batch must not stall the ones behind it."""
+    from sensors.bridge.mqtt import Bridge
+
+    calls: list[int] = []
+
+    def hook(readings: list[ReadingEvent]) -> None:
+        calls.append(len(readings))
+        if len(calls) == 1:
+            raise ValueError("a bug in a rule")
+
+    config = make_bridge_config("mqtt://127.0.0.1:1", "http://127.0.0.1:1", "x", tmp_path)
+    b = Bridge(config, on_readings=hook)  # never started: only the hook queue is exercised
+    event = ReadingEvent(1, "0011223344556677", None, 1, "do", 5.0, 1)
+    b.hook_backlog.extend([[event], [event, event]])
+    b.counters.hook_pending += 3
+    b.run_hook()
+    assert calls == [1, 2] and b.counters.hook_dropped == 1 and b.counters.hook_pending == 0
+
+
 def test_metrics_status_file_reports_the_counters(bridge, publisher, influx):
     fleet = fleet_for(bridge, 2, lost=0.0, corrupt=0.0)
     publisher.publish([(u.topic, u.body) for u in fleet.tick(time.time_ns(), 60)])
