@@ -26,6 +26,12 @@ PAGES = [
 
 
 def test_main_pages_load_only_from_this_server(browser, asgi_server):  # noqa: F811
+    from traceability.demo import seed_trace_demo
+    from traceability.models import Lot
+
+    seed_trace_demo()
+    lot = Lot.objects.get(lot_number="DSH-CY-01")
+    pages = [*PAGES, f"/trace/lots/{lot.pk}/", f"/t/{lot.trace_code}", "/alerts/policies/"]
     page = browser.new_page(locale="zh-CN")
     requests: list[str] = []
     failures: list[str] = []
@@ -43,7 +49,7 @@ def test_main_pages_load_only_from_this_server(browser, asgi_server):  # noqa: F
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("form:not(.inline) button[type=submit]")
     page.wait_for_selector("[data-testid=farm-list]")
-    for path in PAGES:
+    for path in pages:
         response = page.goto(f"{asgi_server}{path}")
         assert response is not None and response.status == 200, path
         page.wait_for_load_state("networkidle")
