@@ -52,9 +52,13 @@ def _send(items: list[tuple[int, dict]]) -> None:
     if layer is None:
         return
     try:
-        for farm_id, body in items:
-            async_to_sync(layer.group_send)(
-                farm_group(farm_id), {"type": "farm.event", "payload": body}
-            )
+        # One event loop (and one Redis connection) for the whole batch: a busy
+        # evaluation can change hundreds of states at once.
+        async_to_sync(_send_all)(layer, items)
     except Exception:  # a page missing an update must never fail the evaluation
         log.exception("live push of %d alert changes failed", len(items))
+
+
+async def _send_all(layer, items: list[tuple[int, dict]]) -> None:
+    for farm_id, body in items:
+        await layer.group_send(farm_group(farm_id), {"type": "farm.event", "payload": body})
