@@ -19,13 +19,19 @@ log = logging.getLogger(__name__)
 
 
 class Latency:
-    """Uplink time → durably written, in ms, over the last ``keep`` uplinks."""
+    """Uplink time → durably written, in ms, over the last ``keep`` uplinks.
 
-    def __init__(self, keep: int = 200_000) -> None:
+    Uplinks older than ``max_age_ms`` are history (a network server replaying its
+    queue, a simulator's backfill), not latency; they would swamp the percentiles.
+    """
+
+    def __init__(self, keep: int = 200_000, max_age_ms: float = 15 * 60_000) -> None:
         self.samples: deque[float] = deque(maxlen=keep)
+        self.max_age_ms = max_age_ms
 
     def add_batch(self, now_ms: float, times_ns: list[int]) -> None:
-        self.samples.extend(now_ms - t / 1e6 for t in times_ns)
+        limit = self.max_age_ms
+        self.samples.extend(d for t in times_ns if (d := now_ms - t / 1e6) <= limit)
 
     def percentiles(self) -> dict[str, float | None]:
         data = sorted(self.samples)
