@@ -148,7 +148,8 @@ def scan_context(lot: Lot) -> dict[str, Any]:
     return ctx
 
 
-def _step_name(event_type: str, biz_step: str) -> str:
+def step_name(event_type: str, biz_step: str) -> str:
+    """What a person calls the step: 收获, 检测 … rather than its URI."""
     if event_type == "TransformationEvent":
         return str(PROCESSING)
     return str(STEP_NAMES.get(biz_step, biz_step))
@@ -162,7 +163,7 @@ def _custody(lot: Lot) -> list[dict[str, Any]]:
     ):
         if biz_step in vocab.INPUT_STEPS.values():
             continue
-        step = _step_name(event_type, biz_step)
+        step = step_name(event_type, biz_step)
         last = rows[-1] if rows else None
         if last and last["step"] == step and last["time"].date() == when.date():
             last["count"] += 1

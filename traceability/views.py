@@ -101,7 +101,9 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "traceability/lot_detail.html",
         {
             "lot": lot,
-            "events": lot.events.order_by("seq"),
+            "events": [
+                (e, public.step_name(e.event_type, e.biz_step)) for e in lot.events.order_by("seq")
+            ],
             "inputs": gate.relevant_inputs(lot, lot.harvest_date or datetime.now(UTC).date()),
             "gate": gate.check(lot),
             "verification": events.verify(lot),
