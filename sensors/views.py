@@ -15,9 +15,10 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 
 from farm import access
-from sensors.codecs.base import CANONICAL_UNITS
+from sensors.codecs.base import CANONICAL_UNITS, metric_label
 from sensors.models import DeadLetter, Device
 from sensors.timeseries import METRIC_MEASUREMENT, InfluxError, Sample, TimeSeries
 
@@ -69,6 +70,7 @@ def device_detail(request: HttpRequest, dev_eui: str) -> HttpResponse:
     hours = hours if hours in RANGES_H else 24
     end = datetime.now(UTC)
     start = end - timedelta(hours=hours)
+    lang = translation.get_language() or "zh-hans"
     latest: dict = {}
     charts = []
     error = ""
@@ -82,6 +84,7 @@ def device_detail(request: HttpRequest, dev_eui: str) -> HttpResponse:
             charts.append(
                 {
                     "metric": metric,
+                    "label": metric_label(metric, lang),
                     "unit": CANONICAL_UNITS.get(metric, ""),
                     **polyline(samples, start, end),
                 }
@@ -92,7 +95,13 @@ def device_detail(request: HttpRequest, dev_eui: str) -> HttpResponse:
     finally:
         ts.close()
     values = [
-        {"metric": m, "unit": CANONICAL_UNITS.get(m, ""), "time": t, "value": v}
+        {
+            "metric": m,
+            "label": metric_label(m, lang),
+            "unit": CANONICAL_UNITS.get(m, ""),
+            "time": t,
+            "value": v,
+        }
         for m, (t, v) in latest.items()
         if m not in ("f_cnt", "gateways")
     ]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from alerts.transports.base import Message
+from sensors.codecs.base import metric_label as codec_metric_label
 
 SMS_SEGMENT_CHARS = 70  # UCS-2, needed by any Chinese character
 GSM7_SEGMENT_CHARS = 160  # GSM 03.38 default alphabet, plain English text
@@ -120,35 +121,10 @@ _TEXTS = {
     },
 }
 
+
 # Canonical metric names (DESIGN.md §5) as a farmer reads them.
-METRIC_LABELS: dict[str, tuple[str, str]] = {
-    "soil_vwc": ("土壤含水量", "soil moisture"),
-    "soil_temp": ("土壤温度", "soil temperature"),
-    "soil_ec": ("土壤电导率", "soil EC"),
-    "soil_ph": ("土壤pH", "soil pH"),
-    "air_temp": ("气温", "air temperature"),
-    "air_rh": ("空气湿度", "air humidity"),
-    "water_temp": ("水温", "water temperature"),
-    "do": ("溶解氧", "dissolved oxygen"),
-    "do_sat": ("溶氧饱和度", "DO saturation"),
-    "ph": ("pH", "pH"),
-    "orp": ("氧化还原电位", "ORP"),
-    "tan": ("总氨氮", "total ammonia"),
-    "nh3": ("非离子氨", "un-ionised ammonia"),
-    "nitrite": ("亚硝酸盐", "nitrite"),
-    "salinity": ("盐度", "salinity"),
-    "turbidity": ("浊度", "turbidity"),
-    "water_level": ("水位", "water level"),
-    "battery_v": ("电池电压", "battery voltage"),
-    "battery_pct": ("电池电量", "battery level"),
-}
-
-
 def metric_label(metric: str, lang: str = "zh-hans") -> str:
-    labels = METRIC_LABELS.get(metric)
-    if labels is None:
-        return metric
-    return labels[0] if _lang(lang) == "zh-hans" else labels[1]
+    return codec_metric_label(metric, _lang(lang))
 
 
 def render(

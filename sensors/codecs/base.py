@@ -40,6 +40,42 @@ CANONICAL_UNITS: dict[str, str] = {
     "snr": "dB",
 }
 
+# What people call each metric (zh-Hans, English): pages, charts and notifications.
+METRIC_LABELS: dict[str, tuple[str, str]] = {
+    "soil_vwc": ("土壤含水量", "soil moisture"),
+    "soil_temp": ("土壤温度", "soil temperature"),
+    "soil_ec": ("土壤电导率", "soil EC"),
+    "soil_ph": ("土壤pH", "soil pH"),
+    "soil_n": ("土壤氮", "soil nitrogen"),
+    "soil_p": ("土壤磷", "soil phosphorus"),
+    "soil_k": ("土壤钾", "soil potassium"),
+    "air_temp": ("气温", "air temperature"),
+    "air_rh": ("空气湿度", "air humidity"),
+    "water_temp": ("水温", "water temperature"),
+    "do": ("溶解氧", "dissolved oxygen"),
+    "do_sat": ("溶氧饱和度", "DO saturation"),
+    "ph": ("pH", "pH"),
+    "orp": ("氧化还原电位", "ORP"),
+    "tan": ("总氨氮", "total ammonia"),
+    "nh3": ("非离子氨", "un-ionised ammonia"),
+    "nitrite": ("亚硝酸盐", "nitrite"),
+    "salinity": ("盐度", "salinity"),
+    "turbidity": ("浊度", "turbidity"),
+    "water_level": ("水位", "water level"),
+    "battery_v": ("电池电压", "battery voltage"),
+    "battery_pct": ("电池电量", "battery level"),
+    "rssi": ("信号强度", "signal strength"),
+    "snr": ("信噪比", "signal-to-noise ratio"),
+}
+
+
+def metric_label(metric: str, lang: str = "zh-hans") -> str:
+    """The metric's name in ``lang`` (zh-Hans unless the language is English)."""
+    labels = METRIC_LABELS.get(metric)
+    if labels is None:
+        return metric
+    return labels[1] if lang.lower().startswith("en") else labels[0]
+
 
 class DecodeError(ValueError):
     """A payload that does not fit its profile; the message says why."""
