@@ -267,20 +267,20 @@ class _Batch:
         states = lock()
         missing = sorted(pair for pair in pairs if pair not in states)
         if missing:
-            AlertState.objects.bulk_create(
-                [
+            fresh = []
+            for rule_id, key in missing:
+                r = pairs[(rule_id, key)][0]
+                fresh.append(
                     AlertState(
                         rule_id=rule_id,
                         target_key=key,
-                        farm_id=pairs[(rule_id, key)][0].farm_id,
-                        site_id=pairs[(rule_id, key)][0].site_id,
-                        device_eui=pairs[(rule_id, key)][0].device_eui,
+                        farm_id=r.farm_id,
+                        site_id=r.site_id,
+                        device_eui=r.device_eui,
                         state=S.OK,
                     )
-                    for rule_id, key in missing
-                ],
-                ignore_conflicts=True,
-            )
+                )
+            AlertState.objects.bulk_create(fresh, ignore_conflicts=True)
             states = lock()
         self.states = states
 

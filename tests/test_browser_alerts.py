@@ -17,7 +17,6 @@ from alerts.events import ReadingEvent
 from alerts.models import Incident, Rule
 from farm.demo import DEMO_PASSWORD
 from farm.models import Farm, Pond
-from tests.test_browser_roles import browser  # noqa: F401 (the shared Chromium fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,7 +51,7 @@ def raise_low_oxygen(farm: Farm, pond: Pond) -> None:
         pool.submit(run).result()
 
 
-def log_in(browser, server: str, username: str):  # noqa: F811
+def log_in(browser, server: str, username: str):
     page = browser.new_page(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
     page.goto(f"{server}/accounts/login/?next=/alerts/")
     page.fill("input[name=username]", username)
@@ -62,7 +61,7 @@ def log_in(browser, server: str, username: str):  # noqa: F811
     return page
 
 
-def test_farmer_sees_a_new_alert_live_and_acknowledges_it(browser, asgi_server):  # noqa: F811
+def test_farmer_sees_a_new_alert_live_and_acknowledges_it(browser, asgi_server):
     farm = Farm.objects.get(name="大沙湖草鱼养殖场")
     pond = Pond.objects.filter(farm=farm).first()
     low_oxygen_rule(farm)
@@ -82,7 +81,7 @@ def test_farmer_sees_a_new_alert_live_and_acknowledges_it(browser, asgi_server):
     page.close()
 
 
-def test_bureau_reviewer_reads_the_alert_but_cannot_act(browser, asgi_server):  # noqa: F811
+def test_bureau_reviewer_reads_the_alert_but_cannot_act(browser, asgi_server):
     farm = Farm.objects.get(name="大沙湖草鱼养殖场")
     pond = Pond.objects.filter(farm=farm).first()
     low_oxygen_rule(farm)

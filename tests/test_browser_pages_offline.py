@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from farm.demo import DEMO_PASSWORD
-from tests.test_browser_roles import browser  # noqa: F401 (the shared Chromium fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +24,7 @@ PAGES = [
 ]
 
 
-def test_main_pages_load_only_from_this_server(browser, asgi_server):  # noqa: F811
+def test_main_pages_load_only_from_this_server(browser, asgi_server):
     from traceability.demo import seed_trace_demo
     from traceability.models import Lot
 

@@ -40,6 +40,7 @@ class BridgeConfig:
     status_flush_s: float = 10.0
     log_interval_s: float = 30.0
     dedup_window_s: float = 600.0
+    hook_retry_s: float = 2.0  # while the on_readings hook's database is unreachable
     metrics_port: int = 0  # 0: no HTTP endpoint
     on_readings: str = ""  # dotted path "package.module:function"
     extra: dict[str, str] = field(default_factory=dict)

@@ -59,7 +59,6 @@ def resolve_hook(path: str) -> OnReadings:
 # Readings kept for the hook while its database is away (about ten minutes of a busy
 # county at a few hundred readings a second); beyond that the oldest are dropped and counted.
 HOOK_BACKLOG_MAX = 200_000
-HOOK_RETRY_S = 2.0
 
 
 def _datetime(ns: int) -> datetime:
@@ -255,7 +254,7 @@ class Bridge:
 
         The readings are already durable in InfluxDB; what must not be lost is their
         evaluation. While the hook's database is unreachable the batches wait (bounded)
-        and are retried every ``HOOK_RETRY_S``; a batch the hook rejects for any other
+        and are retried every ``hook_retry_s``; a batch the hook rejects for any other
         reason is logged and dropped, so one bad batch cannot stall the ones behind it.
         """
         if not self.hook_backlog or time.monotonic() < self.hook_retry_at:
@@ -271,7 +270,7 @@ class Bridge:
                     "on_readings: database unreachable; %d readings wait", counters.hook_pending
                 )
                 close_old_connections()
-                self.hook_retry_at = time.monotonic() + HOOK_RETRY_S
+                self.hook_retry_at = time.monotonic() + self.config.hook_retry_s
                 self._trim_hook_backlog()
                 return
             except Exception:

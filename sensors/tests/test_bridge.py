@@ -217,14 +217,11 @@ def test_on_readings_is_called_once_per_batch_with_every_reading(bridge, publish
 
 
 def test_readings_wait_for_the_alert_hook_while_its_database_is_away(
-    mosquitto, influx, fleet_farm, publisher, tmp_path, monkeypatch
+    mosquitto, influx, fleet_farm, publisher, tmp_path
 ):
     """The readings are in InfluxDB either way; their evaluation must not be lost either."""
     from django.db import OperationalError
 
-    from sensors.bridge import mqtt as bridge_mqtt
-
-    monkeypatch.setattr(bridge_mqtt, "HOOK_RETRY_S", 0.2)
     database_up = False
     evaluated: list[list[ReadingEvent]] = []
 
@@ -233,7 +230,9 @@ def test_readings_wait_for_the_alert_hook_while_its_database_is_away(
             raise OperationalError("connection refused")
         evaluated.append(readings)
 
-    config = make_bridge_config(mosquitto, influx.url, influx.database, tmp_path / "state")
+    config = make_bridge_config(
+        mosquitto, influx.url, influx.database, tmp_path / "state", hook_retry_s=0.2
+    )
     b = BridgeThread(config, on_readings=hook).start()
     try:
         fleet = fleet_for(b, 3, lost=0.0, corrupt=0.0)
