@@ -79,6 +79,12 @@ class DetectionModel(models.Model):
     name = models.CharField(_("name"), max_length=64)
     version = models.PositiveIntegerField(_("version"), default=1)
     task = models.CharField(_("task"), max_length=16, choices=Task.choices, default=Task.DETECT)
+    backend = models.CharField(
+        _("detector backend"),
+        max_length=32,
+        default="ultralytics_yolo",
+        help_text=_("How the weights are run: ultralytics_yolo (YOLO .pt/.onnx) or reference."),
+    )
     weights = models.FileField(
         _("weights"), upload_to="vision/models/", max_length=255, help_text=_("Under MEDIA_ROOT.")
     )
@@ -107,6 +113,13 @@ class DetectionModel(models.Model):
         return f"{self.name} v{self.version}"
 
     def clean(self) -> None:
+        from vision.detectors import BACKENDS
+
+        if self.backend not in BACKENDS:
+            raise ValidationError(
+                {"backend": _("Unknown detector backend; known: %(known)s")
+                 % {"known": ", ".join(sorted(BACKENDS))}}
+            )  # fmt: skip
         names = self.class_names
         if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
             raise ValidationError({"class_names": _("A non-empty list of class names.")})

@@ -7,6 +7,8 @@ class differs in outline and colour, the way the real species and lesions differ
 
 from __future__ import annotations
 
+import base64
+import json
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -192,11 +194,24 @@ def render_scene(
     object_px: tuple[float, float] = (22.0, 40.0),
 ) -> tuple[np.ndarray, list[tuple[str, Box]]]:
     """One BGR image and its labelled boxes (class name, pixel xyxy)."""
+    img, labels, _ = render_scene_with_background(rng, scene, size, max_objects, object_px)
+    return img, labels
+
+
+def render_scene_with_background(
+    rng: np.random.Generator,
+    scene: str = "insects",
+    size: tuple[int, int] = (160, 160),
+    max_objects: int = 3,
+    object_px: tuple[float, float] = (22.0, 40.0),
+) -> tuple[np.ndarray, list[tuple[str, Box]], np.ndarray]:
+    """As :func:`render_scene`, with the empty background the objects were painted on."""
     if scene not in SCENES:
         raise ValueError(f"unknown scene {scene!r}, expected one of {sorted(SCENES)}")
     w, h = size
     background = BACKGROUNDS[scene][int(rng.integers(len(BACKGROUNDS[scene])))]
     img = background(rng, h, w)
+    empty = img.copy()
     labels: list[tuple[str, Box]] = []
     placed: list[tuple[float, float, float]] = []
     classes = SCENES[scene]
@@ -212,7 +227,31 @@ def render_scene(
         placed.append((cx, cy, obj))
         name = paintable[int(rng.integers(len(paintable)))]
         labels += _paint(scene, name, img, rng, cx, cy, obj, rng.uniform(0, 2 * math.pi))
-    return img, labels
+    return img, labels, empty
+
+
+def write_reference(
+    path: Path, scenes: list[tuple[np.ndarray, list[dict]]], classes: list[str] | tuple[str, ...]
+) -> Path:
+    """Write a reference file (see :mod:`vision.detectors.reference`) and return its path.
+
+    Each scene is an empty background and its objects, ``{"class": name, "x": column or None,
+    "y": row}``; a crossing object has no fixed column.
+    """
+    from vision.detectors.reference import FORMAT
+
+    encoded = []
+    for background, objects in scenes:
+        ok, png = cv2.imencode(".png", background)
+        if not ok:
+            raise ValueError("cannot encode a background as PNG")
+        encoded.append({"background": base64.b64encode(png.tobytes()).decode("ascii"),
+                        "objects": objects})  # fmt: skip
+    spec = {"format": FORMAT, "classes": list(classes), "scenes": encoded}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    return path
 
 
 def _yolo_line(class_id: int, box: Box, w: int, h: int) -> str:
@@ -266,6 +305,7 @@ class Crossing:
     class_name: str
     first_frame: int
     last_frame: int
+    row: float = 0.0  # the object's centre row in pixels, constant while it crosses
 
 
 @dataclass
@@ -277,6 +317,13 @@ class SyntheticClip:
     n_frames: int
     crossings: list[Crossing] = field(default_factory=list)
     path: Path | None = None
+    background: np.ndarray | None = field(default=None, repr=False)
+
+    def reference_scene(self) -> tuple[np.ndarray, list[dict]]:
+        """The clip's background and crossings, for :func:`write_reference`."""
+        return self.background, [
+            {"class": c.class_name, "x": None, "y": c.row} for c in self.crossings
+        ]
 
 
 def clip_frames(
@@ -312,8 +359,10 @@ def clip_frames(
         direction = 1 if k % 2 == 0 else -1
         tilt = float(rng.uniform(-0.3, 0.3))
         plans.append((start, name, y, direction, tilt, int(rng.integers(1 << 30))))
-        crossings.append(Crossing(name, start, start + crossing_frames - 1))
-    clip = SyntheticClip(size=size, fps=10.0, n_frames=n_frames, crossings=crossings)
+        crossings.append(Crossing(name, start, start + crossing_frames - 1, y))
+    clip = SyntheticClip(
+        size=size, fps=10.0, n_frames=n_frames, crossings=crossings, background=background
+    )
 
     def frames() -> Iterator[np.ndarray]:
         noise_rng = np.random.default_rng(seed + 1)

@@ -24,6 +24,7 @@ __all__ = [
 
 BACKENDS: dict[str, str] = {
     "ultralytics_yolo": "vision.detectors.ultralytics_yolo:UltralyticsYoloDetector",
+    "reference": "vision.detectors.reference:ReferenceSceneDetector",
 }
 
 

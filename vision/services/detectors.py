@@ -19,6 +19,7 @@ _lock = threading.Lock()
 def detector_config(model: DetectionModel, device: str = "auto") -> DetectorConfig:
     return DetectorConfig(
         weights=model.weights_path,
+        backend=model.backend,
         class_names=list(model.class_names),
         confidence=model.default_confidence,
         class_confidence=model.confidences(),

@@ -18,6 +18,7 @@ def register_model(
     metrics: dict[str, float],
     imgsz: int,
     class_config: dict | None = None,
+    backend: str = "ultralytics_yolo",
 ) -> DetectionModel:
     """Copy ``weights`` under MEDIA_ROOT as the next version of ``name``."""
     with transaction.atomic():
@@ -29,6 +30,7 @@ def register_model(
             class_config=class_config or {},
             metrics=dict(metrics),
             imgsz=imgsz,
+            backend=backend,
         )
         model.full_clean(exclude=["weights"])
         with open(weights, "rb") as fh:

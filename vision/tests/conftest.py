@@ -1,4 +1,4 @@
-"""Fixtures for the vision tests: Ultralytics configured offline, one tiny model trained once."""
+"""Fixtures for the vision tests: Ultralytics configured offline, one small committed model."""
 
 from __future__ import annotations
 
@@ -7,12 +7,9 @@ from pathlib import Path
 import pytest
 
 from vision.offline import configure_offline
-from vision.synthetic import generate_dataset
+from vision.tests import checkpoint
 
-# Large enough that a CPU run of ~45 s learns all three insect classes, small enough to stay there.
-TRAIN_IMAGES = 48
-TRAIN_EPOCHS = 30
-IMGSZ = 160
+IMGSZ = checkpoint.IMGSZ
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -25,25 +22,11 @@ def ultralytics_state(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def insect_dataset(tmp_path_factory) -> Path:
-    return generate_dataset(
-        tmp_path_factory.mktemp("insects"), "insects", n_train=TRAIN_IMAGES, n_val=8, seed=0
-    )
+    """The generated scenes the committed checkpoint was trained and is judged on."""
+    return checkpoint.dataset(tmp_path_factory.mktemp("insects"))
 
 
 @pytest.fixture(scope="session")
-def trained_insect_model(ultralytics_state, insect_dataset):
-    from vision.training import train
-
-    return train(
-        insect_dataset,
-        "yolo11-pico.yaml",
-        epochs=TRAIN_EPOCHS,
-        imgsz=IMGSZ,
-        batch=4,
-        runs_dir=ultralytics_state / "runs",
-        name="insects",
-        optimizer="AdamW",
-        lr0=0.01,
-        warmup_epochs=1,
-        mosaic=0.0,
-    )
+def insect_checkpoint(ultralytics_state) -> Path:
+    """The committed pico YOLO checkpoint, verified by its SHA-256 (see ``checkpoint.py``)."""
+    return checkpoint.verified_checkpoint()

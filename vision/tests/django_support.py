@@ -119,10 +119,3 @@ def png_bytes(width: int = 160, height: int = 120) -> bytes:
     ok, buf = cv2.imencode(".png", np.full((height, width, 3), 200, np.uint8))
     assert ok
     return buf.tobytes()
-
-
-def register_model_from(result, imgsz: int) -> DetectionModel:
-    """Register a ``vision.training.TrainResult``."""
-    from vision.services.registry import register_model
-
-    return register_model("insects", result.weights_path, result.class_names, result.metrics, imgsz)

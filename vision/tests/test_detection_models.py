@@ -1,4 +1,8 @@
-"""Training, evaluation and the Ultralytics detector backend, on a tiny model trained on CPU."""
+"""Training, evaluation and the Ultralytics detector backend.
+
+Quality is judged on a committed checkpoint (``checkpoint.py``), so the margins hold on any
+machine; training itself is checked for what it registers, not for how well a short run learns.
+"""
 
 from __future__ import annotations
 
@@ -14,29 +18,34 @@ from vision.tests.conftest import IMGSZ
 from vision.training import TrainingError, evaluate, export_onnx, export_tensorrt, train
 
 
-def _detector(model, **kwargs):
-    return create_detector(DetectorConfig(weights=model.weights_path, imgsz=IMGSZ, **kwargs))
+def _detector(weights: Path, **kwargs):
+    return create_detector(DetectorConfig(weights=weights, imgsz=IMGSZ, **kwargs))
 
 
 @pytest.mark.slow
-def test_training_registers_weights_classes_and_map50(trained_insect_model):
-    assert trained_insect_model.weights_path.is_file()
-    assert trained_insect_model.class_names == list(INSECT_CLASSES)
-    assert trained_insect_model.metrics["mAP50"] > 0.3
+def test_training_registers_weights_classes_and_map50(ultralytics_state, tmp_path):
+    data = generate_dataset(tmp_path / "ds", "insects", n_train=8, n_val=4, seed=1)
+    result = train(
+        data, "yolo11-pico.yaml", epochs=2, imgsz=IMGSZ, batch=4,
+        runs_dir=tmp_path / "runs", name="short",
+    )  # fmt: skip
+    assert result.weights_path.is_file()
+    assert result.class_names == list(INSECT_CLASSES)
+    assert 0.0 <= result.metrics["mAP50"] <= 1.0
 
 
 @pytest.mark.slow
-def test_evaluate_reports_map50_of_weights_on_a_dataset(trained_insect_model, insect_dataset):
-    metrics = evaluate(trained_insect_model.weights_path, insect_dataset, imgsz=IMGSZ)
-    assert metrics["mAP50"] == pytest.approx(trained_insect_model.metrics["mAP50"], abs=0.05)
+def test_the_committed_checkpoint_finds_the_generated_insects(insect_checkpoint, insect_dataset):
+    metrics = evaluate(insect_checkpoint, insect_dataset, imgsz=IMGSZ)
+    assert metrics["mAP50"] > 0.6  # 0.85 when it was built; the margin covers other CPUs
     assert {"precision", "recall", "mAP50-95"} <= set(metrics)
 
 
 @pytest.mark.slow
-def test_evaluate_refuses_a_dataset_with_other_classes(trained_insect_model, tmp_path):
+def test_evaluate_refuses_a_dataset_with_other_classes(insect_checkpoint, tmp_path):
     fish = generate_dataset(tmp_path, "fish", n_train=1, n_val=1)
     with pytest.raises(TrainingError, match="do not match"):
-        evaluate(trained_insect_model.weights_path, fish, imgsz=IMGSZ)
+        evaluate(insect_checkpoint, fish, imgsz=IMGSZ)
 
 
 def test_training_refuses_named_weights_that_would_be_downloaded(tmp_path):
@@ -45,10 +54,10 @@ def test_training_refuses_named_weights_that_would_be_downloaded(tmp_path):
 
 
 @pytest.mark.slow
-def test_detector_returns_one_list_per_frame_of_a_batch(trained_insect_model):
+def test_detector_returns_one_list_per_frame_of_a_batch(insect_checkpoint):
     rng = np.random.default_rng(11)
     scenes = [render_scene(rng, "insects", (160, 160)) for _ in range(6)]
-    results = _detector(trained_insect_model).detect([img for img, _ in scenes])
+    results = _detector(insect_checkpoint).detect([img for img, _ in scenes])
     assert len(results) == 6
     found = sum(
         any(d.class_name == name for d in dets)
@@ -59,11 +68,11 @@ def test_detector_returns_one_list_per_frame_of_a_batch(trained_insect_model):
 
 
 @pytest.mark.slow
-def test_per_class_threshold_silences_only_that_class(trained_insect_model):
+def test_per_class_threshold_silences_only_that_class(insect_checkpoint):
     rng = np.random.default_rng(12)
     frames = [render_scene(rng, "insects", (160, 160), max_objects=3)[0] for _ in range(8)]
-    plain = _detector(trained_insect_model).detect(frames)
-    strict = _detector(trained_insect_model, class_confidence={"beetle": 1.01}).detect(frames)
+    plain = _detector(insect_checkpoint).detect(frames)
+    strict = _detector(insect_checkpoint, class_confidence={"beetle": 1.01}).detect(frames)
     assert any(d.class_name == "beetle" for dets in plain for d in dets)
     assert not any(d.class_name == "beetle" for dets in strict for d in dets)
     others = [d for dets in plain for d in dets if d.class_name != "beetle"]
@@ -71,21 +80,21 @@ def test_per_class_threshold_silences_only_that_class(trained_insect_model):
 
 
 @pytest.mark.slow
-def test_model_whose_classes_differ_from_the_configuration_is_refused(trained_insect_model):
+def test_model_whose_classes_differ_from_the_configuration_is_refused(insect_checkpoint):
     with pytest.raises(DetectorError, match="configuration expects"):
-        _detector(trained_insect_model, class_names=["fish", "white_spot", "red_ulcer"])
+        _detector(insect_checkpoint, class_names=["fish", "white_spot", "red_ulcer"])
 
 
 @pytest.mark.slow
-def test_exported_onnx_model_detects_like_the_original(trained_insect_model, tmp_path):
+def test_exported_onnx_model_detects_like_the_original(insect_checkpoint, tmp_path):
     pytest.importorskip("onnx")
     pytest.importorskip("onnxruntime")
     weights = tmp_path / "model.pt"
-    weights.write_bytes(trained_insect_model.weights_path.read_bytes())
+    weights.write_bytes(insect_checkpoint.read_bytes())
     onnx_path = export_onnx(weights, imgsz=IMGSZ)
     assert onnx_path.suffix == ".onnx"
     image, _ = render_scene(np.random.default_rng(13), "insects", (160, 160))
-    original = _detector(trained_insect_model).detect([image])[0]
+    original = _detector(insect_checkpoint).detect([image])[0]
     exported = create_detector(DetectorConfig(weights=onnx_path, imgsz=IMGSZ)).detect([image])[0]
     assert [d.class_name for d in original] == [d.class_name for d in exported]
 

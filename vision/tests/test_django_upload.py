@@ -242,19 +242,28 @@ def test_a_model_whose_classes_do_not_match_is_a_503_on_that_camera(
     assert "classes" in camera.last_error
 
 
-@pytest.mark.slow
-def test_a_trained_model_counts_insects_once_across_two_uploads_of_the_same_trap(
-    client, trap, offline_state, trained_insect_model
+def test_insects_are_counted_once_across_two_uploads_of_the_same_trap(
+    client, trap, offline_state, media, tmp_path
 ):
     import cv2
     import numpy as np
 
-    from vision.synthetic import render_scene
+    from vision.services.registry import register_model
+    from vision.synthetic import INSECT_CLASSES, render_scene_with_background, write_reference
 
     camera, token = trap
-    camera.model = support.register_model_from(trained_insect_model, imgsz=160)
+    image, labels, empty = render_scene_with_background(
+        np.random.default_rng(3), "insects", max_objects=3
+    )
+    objects = [
+        {"class": name, "x": (x0 + x1) / 2, "y": (y0 + y1) / 2}
+        for name, (x0, y0, x1, y1) in labels
+    ]
+    reference = write_reference(tmp_path / "ref.json", [(empty, objects)], INSECT_CLASSES)
+    camera.model = register_model(
+        "insects", reference, list(INSECT_CLASSES), {}, imgsz=160, backend="reference"
+    )
     camera.save()
-    image, labels = render_scene(np.random.default_rng(3), "insects", max_objects=3)
     body = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 95])[1].tobytes()
     first = post(client, camera, token, body, HTTP_X_TAKEN_AT="2026-06-01T08:00:00+08:00")
     second = post(client, camera, token, body, HTTP_X_TAKEN_AT="2026-06-01T09:00:00+08:00")

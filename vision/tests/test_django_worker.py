@@ -231,13 +231,13 @@ def test_run_vision_with_no_cameras_says_so(demo, offline_state, capsys):
     assert "no enabled cameras" in capsys.readouterr().out
 
 
-@pytest.mark.slow
-def test_a_trained_model_finds_each_crossing_once_in_a_generated_video(
-    demo, media, offline_state, trained_insect_model, tmp_path
-):
-    result = trained_insect_model
-    model = support.register_model_from(result, imgsz=160)
+def test_the_worker_records_each_crossing_of_a_video_once(demo, media, offline_state, tmp_path):
+    from vision.services.registry import register_model
+    from vision.synthetic import write_reference
+
     clip = synthetic_video(tmp_path / "clip.avi", n_objects=3, n_frames=120, crossing_frames=24)
+    reference = write_reference(tmp_path / "ref.json", [clip.reference_scene()], INSECTS)
+    model = register_model("insects", reference, INSECTS, {}, imgsz=160, backend="reference")
     stream_camera(
         model, name="录像", source=str(clip.path), source_kind="file", sample_interval_s=0
     )
