@@ -3,8 +3,9 @@
 A reference file (JSON) holds one or more scenes: each an empty background (a PNG, base64) and
 the objects that cross it, each with its class and the row (and, for still objects, the column)
 it occupies. For each frame the detector takes the scene whose background is closest, finds
-foreground blobs by difference against it and names each blob after the nearest known object. Given the same frames it returns the same boxes on every machine,
-whatever the CPU, thread count or library versions — which a small trained network does not.
+foreground blobs by difference against it and names each blob after the nearest known object.
+Given the same frames it returns the same boxes on every machine, whatever the CPU, thread count
+or library versions — which a small trained network does not.
 
 It is a real backend behind the same interface as YOLO, chosen by name; nothing is patched.
 :func:`vision.synthetic.write_reference` writes these files for generated clips and photos.
