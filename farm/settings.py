@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +30,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "axes",
     "farm",
     "sensors",
     "vision",
@@ -45,7 +48,26 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees a lockout flagged by any view or authentication class.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes refuses to authenticate once a username has failed too often from one
+# address: the login form and the API's basic auth both call ``authenticate()``, so
+# both are throttled. A locked-out login form answers 429 with ``farm/lockout.html``;
+# basic auth answers 401 (DRF reports the refused credentials). Axes sees the client
+# address as ``REMOTE_ADDR``: behind a reverse proxy run uvicorn with
+# ``--proxy-headers --forwarded-allow-ips=<proxy>`` so that is the real client.
+AUTHENTICATION_BACKENDS = [
+    "farm.login_throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "farm.login_throttle.lockout_response"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "farm.urls"
 WSGI_APPLICATION = "farm.wsgi.application"
@@ -157,11 +179,22 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
 if CONFIG.production:
+    # Browsers remember to use HTTPS only (HSTS) and send cookies only over it.
+    SECURE_HSTS_SECONDS = CONFIG.hsts_seconds
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # Production runs behind a TLS-terminating reverse proxy (nginx, Caddy, a cloud load
+    # balancer) that talks plain HTTP to uvicorn. The proxy must set (overwrite, never
+    # pass through) ``X-Forwarded-Proto``; Django then knows the request came over HTTPS,
+    # so secure cookies, CSRF origin checks and ``build_absolute_uri`` use https. Do not
+    # expose uvicorn directly: a client could then send the header itself.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+    # Off by default: the proxy redirects, and the container health check speaks plain
+    # HTTP to 127.0.0.1; ``SECURE_SSL_REDIRECT=1`` turns it on.
+    SECURE_SSL_REDIRECT = CONFIG.ssl_redirect
 
 LOGGING = {
     "version": 1,

@@ -9,9 +9,12 @@ import pytest
 
 from farm.config import DEV_SECRET_KEY, ImproperlyConfiguredEnv, load
 
+# A key as ``secrets.token_urlsafe(50)`` makes one (fixed here so the test is stable).
+STRONG_KEY = "q7Vd2LmX9pR4tWzK1cN8bHs0yFj3uGe6aQo5iTr-Ml_ZkYvBnC2wEx7PhDg4JfUs"
+
 SAFE = {
     "AGRIMON_ENV": "production",
-    "SECRET_KEY": "x" * 50,
+    "SECRET_KEY": STRONG_KEY,
     "ALLOWED_HOSTS": "farm.example.cn",
     "DEBUG": "0",
 }
@@ -45,7 +48,7 @@ def test_django_refuses_to_start_in_production_with_debug_on():
     env = {
         "AGRIMON_ENV": "production",
         "DEBUG": "1",
-        "SECRET_KEY": "x" * 50,
+        "SECRET_KEY": STRONG_KEY,
         "ALLOWED_HOSTS": "a.example",
         "PATH": "/usr/bin:/bin",
     }
