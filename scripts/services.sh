@@ -74,6 +74,11 @@ start_mosquitto() {
   apt_install mosquitto mosquitto-clients
   mkdir -p "$STATE/mosquitto"
   sed "s#@STATE@#$STATE#g" "$REPO/deploy/mosquitto.conf" > "$STATE/mosquitto/mosquitto.conf"
+  # Started as root, mosquitto drops to its own user: let that user save sessions and log.
+  if [ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1; then
+    touch "$STATE/log/mosquitto.log"
+    chown mosquitto "$STATE/mosquitto" "$STATE/log/mosquitto.log"
+  fi
   mosquitto -d -c "$STATE/mosquitto/mosquitto.conf"
   wait_for Mosquitto 30 mqtt_up
 }
