@@ -9,6 +9,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def shared_data_dir() -> Path:
-    """External reference data lives beside the checkout in ``../shared/data``."""
+    """The reference vectors copied into ``tests/reference_data`` (sources in its README).
+
+    ``AGRIMON_SHARED_DATA`` points elsewhere, e.g. at a larger reference set.
+    """
     override = os.environ.get("AGRIMON_SHARED_DATA")
-    return Path(override) if override else REPO_ROOT.parent / "shared" / "data"
+    return Path(override) if override else REPO_ROOT / "tests" / "reference_data"

@@ -108,17 +108,15 @@ class ImportReport:
 
 
 def schema_path() -> Path:
-    """GS1's single-file EPCIS JSON Schema: ``settings.EPCIS_SCHEMA`` or the environment.
+    """GS1's single-file EPCIS JSON Schema: ``settings.EPCIS_SCHEMA``, the environment, or ours.
 
-    Defaults to the reference data kept beside the checkout (``AGRIMON_SHARED_DATA`` or
-    ``../shared/data``), the same place the tests read it from.
+    The project ships GS1's schema in ``traceability/schema/`` (source in its README), so an
+    installation validates imports without any file from outside the repository.
     """
     configured = getattr(settings, "EPCIS_SCHEMA", None) or os.environ.get("AGRIMON_EPCIS_SCHEMA")
     if configured:
         return Path(configured)
-    shared = os.environ.get("AGRIMON_SHARED_DATA")
-    root = Path(shared) if shared else Path(settings.BASE_DIR).parent / "shared" / "data"
-    return root / "epcis" / "schema" / "EPCIS-JSON-Schema.json"
+    return Path(__file__).resolve().parent / "schema" / "EPCIS-JSON-Schema.json"
 
 
 @lru_cache(maxsize=2)

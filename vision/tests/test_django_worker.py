@@ -293,7 +293,7 @@ def test_vision_eval_reports_map50_on_a_real_labelled_trap_set(
 ):
     import shutil
 
-    source = shared_data / "vision" / "yellow_trap_spohf"
+    source = shared_data / "vision" / "yellow_trap_sample"
     data_dir = tmp_path / "yellow_trap"  # a copy: evaluation writes label caches beside the data
     for part in ("images/val", "labels/val"):
         shutil.copytree(source / part, data_dir / part)
