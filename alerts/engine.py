@@ -18,8 +18,8 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -54,6 +54,12 @@ STATE_FIELDS = [
     "memory",
 ]
 PROBE_FAULT_KEY = "device.probe_fault"
+# How far ahead of the engine's clock a reading may be stamped (clock drift between
+# hosts). Beyond it the stamp is a broken or forged clock: the reading is judged at
+# the time it is evaluated, so no single reading can move a state's last-seen into the
+# future and make the order check below skip every real reading after it. The bridge
+# applies the same limit (``BridgeConfig.max_future_skew_s``) before anything is stored.
+MAX_CLOCK_SKEW = timedelta(minutes=10)
 
 
 @dataclass
@@ -139,6 +145,18 @@ def save_states(states: list[AlertState]) -> None:
             cursor.execute(sql, params)
 
 
+def unwedge(state: AlertState, horizon: datetime, at: datetime) -> None:
+    """Forget times beyond ``horizon`` that a forged reading left in a state (before the
+    clamp above existed), so the order check compares real readings with real time."""
+    state.last_seen = None
+    if state.since and state.since > horizon:
+        state.since = at
+    points = state.memory.get("points")
+    if points:
+        limit = horizon.timestamp()
+        state.memory = {**state.memory, "points": [p for p in points if p[0] <= limit]}
+
+
 def target_key(rule: Rule, r: ReadingEvent) -> str:
     if rule.device_eui or not r.site_id:
         return f"device:{r.device_eui}"
@@ -168,8 +186,13 @@ def probe_fault_rule(organisation_id: int) -> Rule:
 
 class _Batch:
     def __init__(self, readings: Sequence[ReadingEvent], now: datetime) -> None:
-        self.readings = sorted(readings, key=lambda r: r.time)
         self.now = now
+        self.horizon = now + MAX_CLOCK_SKEW
+        horizon = self.horizon
+        self.readings = sorted(
+            (r if r.time <= horizon else replace(r, time=now) for r in readings),
+            key=lambda r: r.time,
+        )
         self.transitions: list[Transition] = []
         self.events: list[IncidentEvent] = []
         self.changed: dict[int, AlertState] = {}
@@ -314,6 +337,9 @@ class _Batch:
                 continue
             for rule in rules:
                 state = self.states[(rule.pk, target_key(rule, r))]
+                if state.last_seen and state.last_seen > self.horizon:
+                    unwedge(state, self.horizon, r.time)
+                    self.changed[state.pk] = state
                 if state.last_seen and r.time < state.last_seen:
                     continue  # late or replayed reading: the state already moved past it
                 if set_inhibition(state, ""):
