@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create the virtualenv in .venv and install the project with its development
-# tools. Idempotent: a second run only checks that everything is in place.
+# tools, at the exact versions of requirements.lock (scripts/lock.sh renews it).
+# Idempotent: a second run only checks that everything is in place.
 #
 #   TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu scripts/install.sh   # CPU-only PyTorch
 #   TORCH_INDEX_URL=https://download.pytorch.org/whl/cu128 scripts/install.sh # a CUDA build
@@ -27,15 +28,18 @@ fi
 . .venv/bin/activate
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
+LOCK=requirements.lock
+locked() { grep -E "^$1==" "$LOCK" | head -1; }
 if [ -n "${TORCH_INDEX_URL:-}" ]; then
   say "PyTorch from $TORCH_INDEX_URL"
-  pip install -q "torch>=2.9,<2.15" "torchvision>=0.24,<0.30" --index-url "$TORCH_INDEX_URL"
+  pip install -q "$(locked torch)" "$(locked torchvision)" --index-url "$TORCH_INDEX_URL"
 fi
 
 stamp=.venv/.agrimon-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  say "installing Python packages (first run takes a few minutes)"
-  pip install -q -e '.[dev]' 2>&1 | grep -v -E "^WARNING: Location|is ignored: it is neither" || true
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ "$LOCK" -nt "$stamp" ]; then
+  say "installing Python packages from $LOCK (first run takes a few minutes)"
+  pip install -q -c "$LOCK" -e '.[dev]' 2>&1 | grep -v -E "^WARNING: Location|is ignored: it is neither" || true
+  pip check >/dev/null || { pip check; say "installed packages conflict"; exit 1; }
   python -c "import django, torch, ultralytics, cv2, channels, celery, paho.mqtt" \
     || { say "import check failed"; exit 1; }
   touch "$stamp"
