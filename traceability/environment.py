@@ -56,12 +56,14 @@ def period(lot: Lot, harvest_date: date | None = None) -> tuple[datetime, dateti
 
 
 def summary(
-    lot: Lot, timeseries: Any = None, *, harvest_date: date | None = None
+    lot: Lot, timeseries: Any = None, *, harvest_date: date | None = None, strict: bool = False
 ) -> list[dict[str, Any]]:
     """Min / mean / max per metric over the growing period (of the chart buckets).
 
     Empty when InfluxDB is unreachable or the lot has no growing start: the
     public page must still render and a harvest must still be recordable.
+    ``strict`` raises the ``InfluxError`` instead, for a caller that tells the
+    reader the data is unavailable rather than absent.
     """
     from sensors.timeseries import InfluxError, TimeSeries
 
@@ -87,6 +89,8 @@ def summary(
                     }
                 )
     except InfluxError as exc:
+        if strict:
+            raise
         log.warning("environment summary for lot %s unavailable: %s", lot.pk, exc)
         return []
     finally:

@@ -5,16 +5,24 @@ veterinary-drug withdrawal period (休药期) applied on its origin is still
 running, when it was harvested inside such an interval, or while a required
 inspection is missing or failed. Each block names the record and, when
 waiting cures it, the date it ends.
+
+A withdrawal period counted in degree-days needs the pond's temperatures from
+InfluxDB. When they cannot be read the gate fails safe: the drug record blocks
+the lot (kind ``withdrawal``, no end date) and the result says the environment
+data was unavailable, so no page shows the lot as compliant on a guess.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from traceability import withdrawal
 from traceability.models import InputRecord, Inspection, Lot
+
+log = logging.getLogger(__name__)
 
 # Inputs older than this before the growing period began cannot affect the lot.
 LOOKBACK_DAYS = 365
@@ -28,6 +36,7 @@ class Block:
     until: date | None = None  # None: waiting does not cure it
     accumulated_dd: float | None = None
     required_dd: float | None = None
+    unknown: bool = False  # could not be judged (time series unavailable), blocks anyway
 
     @property
     def key(self) -> str:
@@ -42,6 +51,11 @@ class GateResult:
     @property
     def ok(self) -> bool:
         return not self.blocks
+
+    @property
+    def environment_unavailable(self) -> bool:
+        """Some block is there only because the temperature series could not be read."""
+        return any(b.unknown for b in self.blocks)
 
 
 def relevant_inputs(lot: Lot, upto: date):
@@ -100,6 +114,7 @@ def _source_blocks(lot: Lot, now: datetime, timeseries: Any, seen: set[int]) -> 
                     b.until,
                     b.accumulated_dd,
                     b.required_dd,
+                    b.unknown,
                 )
             )
     return out
@@ -127,13 +142,25 @@ def _interval_block(
 def _degree_day_block(
     lot: Lot, rec: InputRecord, harvest: date | None, now: datetime, timeseries: Any
 ) -> list[Block]:
-    required = float(rec.withdrawal_degree_days)
-    if timeseries is None:
-        from sensors.timeseries import TimeSeries
+    from sensors.timeseries import InfluxError, TimeSeries
 
+    required = float(rec.withdrawal_degree_days)
+    own = timeseries is None
+    if own:
         timeseries = TimeSeries.from_config()
     until = datetime.combine(harvest, datetime.min.time(), tzinfo=UTC) if harvest else now
-    dd = withdrawal.accumulate(timeseries, lot.origin, rec.applied_on, until)
+    try:
+        dd = withdrawal.accumulate(timeseries, lot.origin, rec.applied_on, until)
+    except InfluxError as exc:
+        log.warning("degree-days of lot %s unavailable: %s", lot.pk, exc)
+        reason = (
+            f"withdrawal period of {rec.product}: {required:.0f} degree-days, "
+            "temperature data unavailable"
+        )
+        return [Block("withdrawal", reason, rec.pk, None, None, required, unknown=True)]
+    finally:
+        if own:
+            timeseries.close()
     if dd.accumulated >= required:
         return []
     if harvest is not None:

@@ -79,6 +79,7 @@ def linkset(request: HttpRequest, lot: Lot, target: str) -> dict[str, Any]:
 
 def _input_rows(lot: Lot, blocks: list[gate.Block]) -> list[dict[str, Any]]:
     blocked = {b.record_id for b in blocks if b.kind in ("phi", "withdrawal")}
+    unknown = {b.record_id for b in blocks if b.unknown}
     upto = lot.harvest_date or datetime.now(UTC).date()
     rows = []
     for rec in InputRecord.objects.filter(
@@ -100,19 +101,46 @@ def _input_rows(lot: Lot, blocks: list[gate.Block]) -> list[dict[str, Any]]:
                 "applied_on": rec.applied_on,
                 "interval": interval,
                 "respected": rec.pk not in blocked if interval else None,
+                # neither respected nor broken: the temperatures to judge it are unavailable
+                "unknown": rec.pk in unknown,
             }
         )
     return rows
 
 
 def scan_context(lot: Lot) -> dict[str, Any]:
+    """Everything the scan page shows; answers even while InfluxDB is down.
+
+    The environment table and degree-day withdrawal periods need InfluxDB. When it
+    cannot be read the page says the environment data is temporarily unavailable,
+    and a withdrawal period that cannot be judged is shown as "cannot be checked
+    now", never as respected (the gate blocks it, see ``traceability.gate``).
+    """
+    from sensors.timeseries import InfluxError, TimeSeries
+
     farm = lot.origin.farm
     ctx: dict[str, Any] = {
         "lot": lot,
         "flagged": bool(lot.flagged_reason),
         "show": set(lot.public_fields or []),
     }
-    result = gate.check(lot) if lot.is_public("inputs") else gate.GateResult()
+    ts = TimeSeries.from_config()
+    try:
+        result = gate.check(lot, timeseries=ts) if lot.is_public("inputs") else gate.GateResult()
+        unavailable = result.environment_unavailable
+        if lot.is_public("environment") and lot.growing_started:
+            rows: list[dict[str, Any]] = []
+            if not unavailable:  # one failed query is enough; do not wait on three more
+                try:
+                    rows = environment.summary(lot, ts, strict=True)
+                except InfluxError:
+                    unavailable = True
+            ctx["environment"] = [
+                {**row, "name": METRIC_NAMES.get(row["metric"], row["metric"])} for row in rows
+            ]
+    finally:
+        ts.close()
+    ctx["environment_unavailable"] = unavailable
     if lot.is_public("origin"):
         ctx["origin"] = {
             "farm": farm.name,
@@ -126,11 +154,6 @@ def scan_context(lot: Lot) -> dict[str, Any]:
         ctx["period"] = (lot.growing_started, lot.harvest_date)
     if lot.is_public("origin"):
         ctx["sources"] = _sources(lot)
-    if lot.is_public("environment") and lot.growing_started:
-        ctx["environment"] = [
-            {**row, "name": METRIC_NAMES.get(row["metric"], row["metric"])}
-            for row in environment.summary(lot)
-        ]
     if lot.is_public("inputs"):
         ctx["inputs"] = _input_rows(lot, result.blocks)
     if lot.is_public("inspections"):
