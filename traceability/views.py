@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 from django.http import (
     FileResponse,
     Http404,
@@ -26,7 +27,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from farm import access
 from farm.models import Membership, Organisation, Role, Site
@@ -49,6 +50,7 @@ from traceability.models import Lot
 
 LOT_FARM = "origin__farm"
 MISS_LIMIT = 30  # unknown codes per client network per 10 minutes before 429
+LABEL_PREVIEW_MAX = 24  # one A4 sheet of 3 × 8: a preview never prints a run
 MISS_WINDOW_S = 600
 
 
@@ -277,21 +279,31 @@ def lot_sell(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def lot_labels(request: HttpRequest, pk: int) -> HttpResponse:
+    """Print QR labels (POST, counted as issued) or preview one sheet (GET, changes nothing).
+
+    The number of labels issued raises the scan count at which a lot looks copied
+    (``traceability.scans``), so only a deliberate, CSRF-protected print may add to
+    it; a link, prefetch or crawler following a GET must not.
+    """
     lot = _lot(request, pk, write=True)
-    form = LabelForm(request.GET)
+    printing = request.method == "POST"
+    form = LabelForm(request.POST if printing else request.GET)
     if not form.is_valid():
         return HttpResponse(json.dumps(form.errors), status=400, content_type="application/json")
+    count = form.cleaned_data["count"]
+    if not printing:
+        count = min(count, LABEL_PREVIEW_MAX)
     pdf = documents.label_sheet(
-        lot,
-        public.code_uri(request, lot),
-        form.cleaned_data["template"],
-        form.cleaned_data["count"],
+        lot, public.code_uri(request, lot), form.cleaned_data["template"], count
     )
-    Lot.objects.filter(pk=lot.pk).update(label_count=lot.label_count + form.cleaned_data["count"])
-    return FileResponse(
-        pdf, content_type="application/pdf", filename=f"labels-{lot.lot_number}.pdf"
-    )
+    name = f"labels-{lot.lot_number}.pdf"
+    if printing:
+        Lot.objects.filter(pk=lot.pk).update(label_count=F("label_count") + count)
+    else:
+        name = f"labels-preview-{lot.lot_number}.pdf"
+    return FileResponse(pdf, content_type="application/pdf", filename=name)
 
 
 @login_required
