@@ -19,8 +19,9 @@ the offer, so offering exactly the target would hide whether there is headroom.
 - the raw InfluxDB write ceiling: the same kind of line protocol POSTed directly
   (no MQTT, no decoding) at several batch sizes; the best is reported.
 
-Uses the configured InfluxDB (``INFLUX_URL``) with a throw-away database and the
-configured SQL database for the simulated devices. The last line holds
+Uses the configured InfluxDB (``INFLUX_URL``) with a throw-away database and a
+throw-away PostgreSQL database for the simulated devices (``bench/scratch.py``), so
+the demo's data is never touched. The last line holds
 ``key=value`` pairs for the README.
 """
 
@@ -42,6 +43,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "farm.settings")
+
+from bench.scratch import scratch_database  # noqa: E402
 
 
 def free_port() -> int:
@@ -162,10 +165,11 @@ def main() -> None:
         help="hook each bridge hands its batches to, e.g. alerts.engine:on_bridge_readings",
     )
     args = parser.parse_args()
+    with scratch_database("agrimon_bench_ingest"):
+        run(args)
 
-    import django
 
-    django.setup()
+def run(args: argparse.Namespace) -> None:
     from farm.config import load
     from sensors.simulator import Fleet, register_fleet
     from sensors.timeseries import TimeSeries

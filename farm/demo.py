@@ -6,8 +6,10 @@ The passwords are for a local demo only and are printed by ``seed_demo``.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -185,11 +187,28 @@ class DemoSummary:
     users: list[tuple[str, str]]
 
 
+REGIONS_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "regions.json"
+
+
+def ensure_regions() -> int:
+    """Load the GB/T 2260 fixture unless every one of its regions is already there.
+
+    Other writers (the fleet simulator, a bench) may have created a few regions of their own;
+    checking one code and skipping the rest would leave the demo's counties missing. Loading
+    overwrites rows by their code, so their names come out as the fixture has them.
+    """
+    codes = {row["pk"] for row in json.loads(REGIONS_FIXTURE.read_text(encoding="utf-8"))}
+    present = set(Region.objects.filter(code__in=codes).values_list("code", flat=True))
+    if present == codes:
+        return 0
+    call_command("loaddata", str(REGIONS_FIXTURE), verbosity=0)
+    return len(codes - present)
+
+
 @transaction.atomic
 def seed_demo(password: str = DEMO_PASSWORD) -> DemoSummary:
     """Create or refresh the demo; running it twice changes nothing."""
-    if not Region.objects.filter(code="421083").exists():
-        call_command("loaddata", "regions", verbosity=0)
+    ensure_regions()
     orgs = []
     for name, kind, county in ORGS:
         org, _ = Organisation.objects.update_or_create(

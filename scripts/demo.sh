@@ -13,6 +13,8 @@ export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/agrimon}
 export AGRIMON_PORT="${AGRIMON_PORT:-8000}"
 
 python manage.py migrate --noinput -v0
+# Retention policies before the first write, so no seed or process loses points to them.
+python manage.py prepare_timeseries
 python manage.py collectstatic --noinput -v0
 python manage.py seed_demo
 python manage.py seed_alert_templates --all-organisations

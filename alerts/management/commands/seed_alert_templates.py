@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from alerts import rule_templates
 from farm.models import Organisation
+from farm.readiness import require_migrated_database
 
 
 class Command(BaseCommand):
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **opts) -> None:
+        require_migrated_database()
         n = rule_templates.seed()
         self.stdout.write(f"{n} templates seeded")
         orgs = list(Organisation.objects.filter(name__in=opts["adopt"]))

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from farm.demo import DEMO_PASSWORD, seed_demo
+from farm.readiness import require_migrated_database
 
 
 class Command(BaseCommand):
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, password: str, **options):
+        require_migrated_database()
         summary = seed_demo(password)
         self.stdout.write(
             f"demo: {summary.organisations} organisations, {summary.farms} farms, "

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from farm.models import Farm
+from farm.readiness import require_migrated_database
 from traceability.demo import seed_trace_demo
 
 
@@ -10,6 +11,7 @@ class Command(BaseCommand):
     help = "Create the demo lots: shipped fish, fish inside a withdrawal period, sold rice."
 
     def handle(self, *args, **options):
+        require_migrated_database()
         if not Farm.objects.filter(name="大沙湖草鱼养殖场").exists():
             raise CommandError("run seed_demo first")
         self.stdout.write(str(seed_trace_demo()))

@@ -8,6 +8,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from farm.readiness import require_migrated_database
 from vision.offline import configure_offline
 
 
@@ -27,6 +28,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **opts) -> None:
+        require_migrated_database()
         # Before anything imports Ultralytics: no downloads, no telemetry.
         configure_offline(settings.CONFIG.state_dir)
         from vision.demo import DemoError, seed_vision_demo
