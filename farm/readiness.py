@@ -1,4 +1,4 @@
-"""Checks a command makes before it writes, so a half-ready database gets a way on, not a traceback."""
+"""Checks a command makes before writing: a half-ready database gets a way on, not a traceback."""
 
 from __future__ import annotations
 
