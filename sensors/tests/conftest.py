@@ -99,7 +99,7 @@ def port_open(port: int) -> bool:
 def mosquitto(tmp_path_factory) -> Iterator[str]:
     """A private Mosquitto configured like ``deploy/mosquitto.conf`` (no queue cap)."""
     if not shutil.which("mosquitto") and not Path("/usr/sbin/mosquitto").exists():
-        pytest.skip("mosquitto is not installed")
+        pytest.fail("mosquitto is not installed: scripts/services.sh installs it")
     binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     state = tmp_path_factory.mktemp("mosquitto")
     port = free_port()
@@ -159,7 +159,7 @@ class PrivateInflux:
 @pytest.fixture
 def private_influx(tmp_path) -> Iterator[PrivateInflux]:
     if not shutil.which("influxd"):
-        pytest.skip("influxd is not installed")
+        pytest.fail("influxd is not installed: scripts/services.sh installs it")
     server = PrivateInflux(tmp_path / "influx")
     server.start()
     try:

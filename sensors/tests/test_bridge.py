@@ -94,7 +94,8 @@ def test_calibration_is_applied_before_writing(bridge, publisher, influx):
 
 
 def test_derived_do_saturation_and_unionised_ammonia_are_written(bridge, publisher, influx):
-    chemistry = pytest.importorskip("sensors.chemistry")
+    from sensors import chemistry
+
     fleet = fleet_for(bridge, 2, lost=0.0, corrupt=0.0)
     publisher.publish(
         [one_uplink(fleet, 1, time.time_ns(), 1, do=8.0, water_temp=25.0, ph=8.0, tan=1.0)]
@@ -365,7 +366,6 @@ def test_metrics_endpoint_serves_prometheus_counters(mosquitto, influx, fleet_fa
 def test_water_too_warm_for_the_solubility_formula_is_flagged_not_extrapolated(
     bridge, publisher, influx
 ):
-    pytest.importorskip("sensors.chemistry")
     fleet = fleet_for(bridge, 2, lost=0.0, corrupt=0.0)
     # 45 °C is a plausible probe reading but outside Benson & Krause (0-40 °C).
     publisher.publish([one_uplink(fleet, 1, time.time_ns(), 1, do=6.0, water_temp=45.0)])

