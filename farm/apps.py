@@ -8,3 +8,6 @@ class FarmConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "farm"
     verbose_name = _("Farms")
+
+    def ready(self) -> None:
+        from farm import signals  # noqa: F401  (connects the live-socket access receivers)

@@ -93,6 +93,8 @@ class Config:
     environment: str = "development"
     hsts_seconds: int = HSTS_SECONDS
     ssl_redirect: bool = False
+    # Longest time an open WebSocket streams on an access check (farm.consumers).
+    live_recheck_s: float = 30.0
 
     def check(self) -> None:
         """Refuse unsafe production settings instead of silently running with them."""
@@ -153,4 +155,5 @@ def load(env: dict[str, str] | None = None) -> Config:
         environment=environment,
         hsts_seconds=int(env.get("HSTS_SECONDS") or HSTS_SECONDS),
         ssl_redirect=_bool(env.get("SECURE_SSL_REDIRECT"), default=False),
+        live_recheck_s=float(env.get("LIVE_RECHECK_SECONDS") or 30.0),
     )
