@@ -7,15 +7,24 @@ The Things Stack v3 (``v3/<app>[@<tenant>]/devices/<device id>/<up|join>``):
 snake_case; zero values are omitted (``f_cnt`` 0 is absent), ``dev_eui`` is
 upper-case hex. Sources: chirpstack-docs ``integrations/events.md``,
 lorawan-stack-docs ``integrations/data-formats``.
+
+Every field is treated as hostile: counters and ports must fit their LoRaWAN
+widths (fCnt 32 bits, FPort 8 bits) or the message is refused; radio metadata
+(RSSI, SNR, battery) that is not a finite number in its physical range is
+dropped with the reason kept in ``Uplink.rejected``; gateway ids that are not
+EUI-64s are counted and ignored. Protobuf's JSON mapping lets floats arrive as
+the strings ``"NaN"`` and ``"Infinity"``; they parse, and are dropped here.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import math
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 try:  # orjson is optional: 3-4x faster on the hot path when installed
     from orjson import loads as json_loads
@@ -46,6 +55,25 @@ class Uplink:
     gateways: tuple[str, ...] = ()
     session: str = ""  # TTS session_key_id: changes when the device re-joins
     battery_pct: float | None = None
+    ns_time_ns: int = 0  # the network server's receive time, when the event carries it
+    clock_skew_ns: int = 0  # event time minus the time stored, when the event time was refused
+    rejected: str = ""  # "rssi:not_finite,snr:out_of_range": metadata dropped, and why
+    junk_gateways: int = 0  # gateway ids that are not EUI-64s
+
+
+# Physical ranges of the radio metadata: LoRa receivers report RSSI down to about
+# -150 dBm and a few dBm above 0 next to a gateway; SNR spans roughly -25..+15 dB.
+# The battery level is a percentage. Anything outside is a broken or forged field.
+RADIO_RANGES: dict[str, tuple[float, float]] = {
+    "rssi": (-200.0, 20.0),
+    "snr": (-40.0, 40.0),
+    "battery_pct": (0.0, 100.0),
+}
+F_CNT_LIMIT = 1 << 32  # LoRaWAN frame counters are 32 bits
+F_PORT_LIMIT = 256
+MIN_TIME_NS = int(datetime(2000, 1, 1, tzinfo=UTC).timestamp()) * 1_000_000_000
+_SESSION = re.compile(r"[A-Za-z0-9+/=_\-]{0,64}")
+_GATEWAY_EUI = re.compile(r"[0-9a-f]{16}")
 
 
 _EPOCH_CACHE: dict[str, int] = {}
@@ -69,7 +97,7 @@ def rfc3339_ns(text: str) -> int:
         tz = "+00:00" if zone in ("Z", "z") else zone
         try:
             seconds = int(datetime.fromisoformat(f"{day}T{clock}{tz}").timestamp())
-        except ValueError:
+        except (ValueError, OverflowError):  # year 0, or an offset that leaves year 9999
             raise EventError(f"not an RFC 3339 time: {text[:40]!r}") from None
         if len(_EPOCH_CACHE) > 10_000:
             _EPOCH_CACHE.clear()
@@ -95,6 +123,118 @@ def _hex_eui(value: object) -> str:
     except ValueError:
         raise EventError(f"DevEUI {value!r} is not 16 hex digits") from None
     return value
+
+
+def _counter(value: object, name: str, limit: int) -> int:
+    """A LoRaWAN counter or port: a whole number (or its decimal string) below ``limit``."""
+    if type(value) is not int:
+        if isinstance(value, str) and value.isdigit() and len(value) <= 10:
+            value = int(value)
+        else:
+            raise EventError(f"{name} {str(value)[:20]!r} is not a whole number")
+    if not 0 <= value < limit:
+        raise EventError(f"{name} {str(value)[:24]} is outside 0..{limit - 1}")
+    return value
+
+
+def _measure(value: object, name: str, rejected: list[str]) -> float | None:
+    """A finite radio measurement within its range, or None with the reason noted."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        rejected.append(f"{name}:not_a_number")
+        return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):  # "abc", or an integer beyond a float (10**400)
+        rejected.append(f"{name}:not_a_number")
+        return None
+    if not math.isfinite(number):
+        rejected.append(f"{name}:not_finite")
+        return None
+    low, high = RADIO_RANGES[name]
+    if not low <= number <= high:
+        rejected.append(f"{name}:out_of_range")
+        return None
+    return number
+
+
+def _session(value: object) -> str:
+    """The TTS session key id, kept short and plain (it becomes part of dedup keys)."""
+    if not value:
+        return ""
+    if not isinstance(value, str):
+        raise EventError("session_key_id is not a string")
+    if _SESSION.fullmatch(value):
+        return value
+    return hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def _ns_time(text: object) -> int:
+    """The network server's own receive time, or 0 when absent or unreadable."""
+    if not isinstance(text, str):
+        return 0
+    try:
+        return rfc3339_ns(text)
+    except EventError:
+        return 0
+
+
+def _radio(rx: object, key: str) -> tuple[dict | None, float | None, float | None, list[str]]:
+    """The best-heard reception (highest valid RSSI) of ``rxInfo``/``rx_metadata``."""
+    if not rx:
+        return None, None, None, []
+    if not isinstance(rx, list) or not all(isinstance(r, dict) for r in rx):
+        raise EventError(f"{key} is not a list of objects")
+    best = None
+    best_rssi = best_snr = None
+    ranked = -math.inf
+    for r in rx:
+        noted: list[str] = []
+        rssi = _measure(r.get("rssi"), "rssi", noted)
+        if best is None or (rssi is not None and rssi > ranked):
+            best, best_rssi, rejected = r, rssi, noted
+            best_snr = _measure(r.get("snr"), "snr", rejected)
+            if rssi is not None:
+                ranked = rssi
+    return best, best_rssi, best_snr, rejected
+
+
+def _gateways(ids: list[object]) -> tuple[tuple[str, ...], int]:
+    """EUI-64 gateway ids (lower case, in order, no repeats) and how many were junk."""
+    kept: list[str] = []
+    junk = 0
+    for gw in ids:
+        if gw is None or gw == "":
+            continue
+        if isinstance(gw, str) and len(gw) == 16:
+            gw = gw.lower()
+            if _GATEWAY_EUI.fullmatch(gw):
+                if gw not in kept:
+                    kept.append(gw)
+                continue
+        junk += 1
+    return tuple(kept), junk
+
+
+def settle_time(up: Uplink, received_ns: int, max_future_ns: int, max_age_ns: int) -> bool:
+    """Refuse an event time that no real clock gives; True when it was replaced.
+
+    Plausible is from ``max_age_ns`` before the receive time (and not before 2000)
+    to ``max_future_ns`` after it. An implausible time is replaced by the network
+    server's receive time when that one is plausible, else by the bridge's receive
+    time; the difference is kept in ``clock_skew_ns``.
+    """
+    oldest = max(MIN_TIME_NS, received_ns - max_age_ns)
+    newest = received_ns + max_future_ns
+    t = up.time_ns
+    if oldest <= t <= newest:
+        return False
+    ns_time = up.ns_time_ns
+    settled = ns_time if oldest <= ns_time <= newest else received_ns
+    up.clock_skew_ns = t - settled
+    up.time_ns = settled
+    return True
 
 
 def topic_kind(topic: str) -> tuple[str, str, str] | None:
@@ -146,21 +286,28 @@ def _chirpstack(event: str, doc: dict, received_ns: int) -> Uplink | None:
     if event == STATUS:
         level = doc.get("batteryLevel")
         unavailable = doc.get("batteryLevelUnavailable") or doc.get("externalPowerSource")
-        battery = None if unavailable or level is None else float(level)
-        return Uplink(CHIRPSTACK, STATUS, dev_eui, time_ns, battery_pct=battery)
+        rejected: list[str] = []
+        battery = None if unavailable else _measure(level, "battery_pct", rejected)
+        return Uplink(
+            CHIRPSTACK, STATUS, dev_eui, time_ns, battery_pct=battery, rejected=",".join(rejected)
+        )
     rx = doc.get("rxInfo") or []
-    best = max(rx, key=lambda r: r.get("rssi", -999), default=None)
+    best, rssi, snr, rejected = _radio(rx, "rxInfo")
+    gateways, junk = _gateways([r.get("gatewayId") for r in rx])
     return Uplink(
         CHIRPSTACK,
         UP,
         dev_eui,
         time_ns,
-        f_cnt=int(doc.get("fCnt", 0)),
-        f_port=int(doc.get("fPort", 0)),
+        f_cnt=_counter(doc.get("fCnt", 0), "fCnt", F_CNT_LIMIT),
+        f_port=_counter(doc.get("fPort", 0), "fPort", F_PORT_LIMIT),
         payload=_b64(doc.get("data")),
-        rssi=None if best is None or "rssi" not in best else float(best["rssi"]),
-        snr=None if best is None or "snr" not in best else float(best["snr"]),
-        gateways=tuple(r["gatewayId"].lower() for r in rx if "gatewayId" in r),
+        rssi=rssi,
+        snr=snr,
+        gateways=gateways,
+        ns_time_ns=_ns_time(best.get("nsTime")) if best else 0,
+        rejected=",".join(rejected),
+        junk_gateways=junk,
     )
 
 
@@ -172,7 +319,7 @@ def _tts(event: str, doc: dict, received_ns: int) -> Uplink | None:
     ids = doc["end_device_ids"]
     dev_eui = _hex_eui(ids["dev_eui"])
     if event == JOIN:
-        session = (doc.get("join_accept") or {}).get("session_key_id", "")
+        session = _session((doc.get("join_accept") or {}).get("session_key_id", ""))
         time_text = doc.get("received_at")
         time_ns = rfc3339_ns(time_text) if time_text else received_ns
         return Uplink(TTS, JOIN, dev_eui, time_ns, session=session)
@@ -180,24 +327,25 @@ def _tts(event: str, doc: dict, received_ns: int) -> Uplink | None:
     time_text = doc.get("received_at") or up.get("received_at")
     time_ns = rfc3339_ns(time_text) if time_text else received_ns
     rx = up.get("rx_metadata") or []
-    best = max(rx, key=lambda r: r.get("rssi", -999), default=None)
-    battery = (up.get("last_battery_percentage") or {}).get("value")
-    gateways = []
-    for r in rx:
-        gw = r.get("gateway_ids") or {}
-        if gw.get("eui"):
-            gateways.append(gw["eui"].lower())
+    _, rssi, snr, rejected = _radio(rx, "rx_metadata")
+    battery = _measure(
+        (up.get("last_battery_percentage") or {}).get("value"), "battery_pct", rejected
+    )
+    gateways, junk = _gateways([(r.get("gateway_ids") or {}).get("eui") for r in rx])
     return Uplink(
         TTS,
         UP,
         dev_eui,
         time_ns,
-        f_cnt=int(up.get("f_cnt", 0)),
-        f_port=int(up.get("f_port", 0)),
+        f_cnt=_counter(up.get("f_cnt", 0), "f_cnt", F_CNT_LIMIT),
+        f_port=_counter(up.get("f_port", 0), "f_port", F_PORT_LIMIT),
         payload=_b64(up.get("frm_payload")),
-        rssi=None if best is None or "rssi" not in best else float(best["rssi"]),
-        snr=None if best is None or "snr" not in best else float(best["snr"]),
-        gateways=tuple(gateways),
-        session=up.get("session_key_id", ""),
-        battery_pct=None if battery is None else float(battery),
+        rssi=rssi,
+        snr=snr,
+        gateways=gateways,
+        session=_session(up.get("session_key_id", "")),
+        battery_pct=battery,
+        ns_time_ns=_ns_time(up.get("received_at")),
+        rejected=",".join(rejected),
+        junk_gateways=junk,
     )
