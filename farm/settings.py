@@ -177,7 +177,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "sensors.rollup_hourly",
         "schedule": crontab(minute=5),
     },
+    "sensors-purge-dead-letters": {
+        "task": "sensors.purge_dead_letters",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }
+# Days a dead letter (a message the bridge could not store) is kept.
+DEAD_LETTER_RETENTION_DAYS = 30
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

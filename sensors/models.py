@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -121,7 +123,12 @@ class Gateway(models.Model):
 
 
 class DeadLetter(models.Model):
-    """An MQTT message the bridge could not turn into readings, kept verbatim for replay."""
+    """An MQTT message (or a point) the bridge could not turn into stored readings.
+
+    The body is kept up to ``DEAD_LETTER_BODY_BYTES`` (4 KiB; verbatim below that, so
+    it can be replayed) with the full ``size`` and ``sha256``. Rows older than the
+    retention are deleted by the ``sensors.purge_dead_letters`` task.
+    """
 
     class Reason(models.TextChoices):
         UNKNOWN_DEVICE = "unknown_device", _("Unknown device")
@@ -129,6 +136,9 @@ class DeadLetter(models.Model):
         DECODE_ERROR = "decode_error", _("Payload does not fit the profile")
         BAD_MESSAGE = "bad_message", _("Message is not a valid network-server event")
         NO_PAYLOAD = "no_payload", _("Uplink without application payload")
+        TOO_LARGE = "too_large", _("Message larger than the bridge accepts")
+        PROCESSING_ERROR = "processing_error", _("Message broke the bridge's processing")
+        INFLUX_REJECTED = "influx_rejected", _("Point refused by the time-series database")
 
     class NetworkServer(models.TextChoices):
         CHIRPSTACK = "chirpstack", "ChirpStack v4"
@@ -140,6 +150,8 @@ class DeadLetter(models.Model):
     detail = models.TextField(_("detail"), blank=True)
     topic = models.CharField(_("topic"), max_length=512)
     message_b64 = models.TextField(_("raw message (base64)"))
+    size = models.PositiveIntegerField(_("message size (bytes)"), default=0)
+    sha256 = models.CharField(_("SHA-256 of the whole message"), max_length=64, blank=True)
     dev_eui = models.CharField(_("DevEUI"), max_length=16, blank=True, db_index=True)
     network_server = models.CharField(
         _("network server"), max_length=16, choices=NetworkServer.choices
@@ -152,3 +164,8 @@ class DeadLetter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} · {self.topic}"
+
+    @property
+    def truncated(self) -> bool:
+        """Only the first bytes of the message were kept."""
+        return self.size > len(base64.b64decode(self.message_b64))

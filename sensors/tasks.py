@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from celery import shared_task
+from django.conf import settings
 
 from sensors.timeseries import TimeSeries, rollup_window
 
@@ -22,3 +23,23 @@ def rollup_hourly(hours: int = 3) -> int:
         return ts.rollup_hours(start, end)
     finally:
         ts.close()
+
+
+# Dead letters are for diagnosing and replaying recent trouble; a month is plenty and
+# keeps a flood of hostile messages from growing the table without bound.
+DEAD_LETTER_RETENTION_DAYS = 30
+
+
+def dead_letter_retention_days() -> int:
+    return int(getattr(settings, "DEAD_LETTER_RETENTION_DAYS", DEAD_LETTER_RETENTION_DAYS))
+
+
+@shared_task(name="sensors.purge_dead_letters")
+def purge_dead_letters(days: int | None = None) -> int:
+    """Delete dead letters received more than ``days`` (default: the setting) ago."""
+    from sensors.models import DeadLetter
+
+    days = dead_letter_retention_days() if days is None else days
+    cutoff = datetime.now(UTC) - timedelta(days=days)
+    deleted, _ = DeadLetter.objects.filter(received_at__lt=cutoff).delete()
+    return deleted
