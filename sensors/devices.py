@@ -1,18 +1,21 @@
-"""Registering devices: one at a time or in bulk, with the same checks either way."""
+"""Registering devices (one at a time or in bulk, with the same checks) and saving their status."""
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import IO
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 
 from farm.models import Site
-from sensors.models import Device, DeviceProfile, normalise_eui
+from sensors.models import Device, DeviceProfile, Gateway, normalise_eui
 
 
 class RegistrationError(ValueError):
@@ -164,3 +167,85 @@ def read_csv(stream: IO[str]) -> list[dict[str, str]]:
     if missing:
         raise RegistrationError(f"CSV header lacks {', '.join(sorted(missing))}")
     return list(reader)
+
+
+# --- radio status written by the bridge ---------------------------------------------------
+
+_GATEWAY_EUI = re.compile(r"[0-9a-f]{16}")
+
+
+def _when(ns: int) -> datetime | None:
+    """A timestamp PostgreSQL can hold, or None for one no clock gives (year 0, 10000)."""
+    try:
+        moment = datetime.fromtimestamp(ns / 1e9, UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return moment if 2000 <= moment.year <= 9000 else None
+
+
+def save_radio_status(status: dict[int, list], gateways: dict[str, int]) -> None:
+    """Write the bridge's newest status per device and gateway, never moving one backwards.
+
+    ``status`` maps a device id to ``[time_ns, battery_v, rssi, snr, f_cnt, _]`` and
+    ``gateways`` a gateway EUI to the time it last heard an uplink. A row changes only
+    when the new time is later than the stored ``last_seen``: a replay from a network
+    server's queue, or a second bridge flushing older uplinks after a newer one, must not
+    put last-seen, the frame counter or the RSSI back. Raises ``DatabaseError``.
+    """
+    rows = []
+    for device_id, (t, battery, rssi, snr, f_cnt, *_) in status.items():
+        when = _when(t)
+        if when is not None:
+            rows.append((device_id, when, rssi, snr, f_cnt, battery))
+    gateway_rows = []
+    for eui, t in gateways.items():
+        when = _when(t)
+        if when is not None and _GATEWAY_EUI.fullmatch(eui):
+            gateway_rows.append((eui, when))
+    if gateway_rows:
+        Gateway.objects.bulk_create(
+            [Gateway(gateway_eui=eui) for eui, _ in gateway_rows], ignore_conflicts=True
+        )
+    if connection.vendor != "postgresql":
+        _save_status_by_row(rows, gateway_rows)
+        return
+    device_table = Device._meta.db_table
+    for start in range(0, len(rows), 1000):
+        chunk = rows[start : start + 1000]
+        values = ", ".join(
+            ["(%s, %s::timestamptz, %s::float8, %s::float8, %s::bigint, %s::float8)"] * len(chunk)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {device_table} AS d SET last_seen = v.last_seen, rssi = v.rssi, "
+                "snr = v.snr, f_cnt = v.f_cnt, battery_v = COALESCE(v.battery_v, d.battery_v) "
+                f"FROM (VALUES {values}) AS v(id, last_seen, rssi, snr, f_cnt, battery_v) "
+                "WHERE d.id = v.id AND (d.last_seen IS NULL OR d.last_seen < v.last_seen)",
+                [value for row in chunk for value in row],
+            )
+    gateway_table = Gateway._meta.db_table
+    for start in range(0, len(gateway_rows), 1000):
+        chunk = gateway_rows[start : start + 1000]
+        values = ", ".join(["(%s, %s::timestamptz)"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {gateway_table} AS g SET last_seen = v.t "
+                f"FROM (VALUES {values}) AS v(eui, t) "
+                "WHERE g.gateway_eui = v.eui AND (g.last_seen IS NULL OR g.last_seen < v.t)",
+                [value for row in chunk for value in row],
+            )
+
+
+def _save_status_by_row(rows: list[tuple], gateway_rows: list[tuple]) -> None:
+    """The same conditional updates one row at a time (the SQLite demo database)."""
+    for device_id, when, rssi, snr, f_cnt, battery in rows:
+        changes = {"last_seen": when, "rssi": rssi, "snr": snr, "f_cnt": f_cnt}
+        if battery is not None:
+            changes["battery_v"] = battery
+        Device.objects.filter(pk=device_id).filter(
+            Q(last_seen__isnull=True) | Q(last_seen__lt=when)
+        ).update(**changes)
+    for eui, when in gateway_rows:
+        Gateway.objects.filter(gateway_eui=eui).filter(
+            Q(last_seen__isnull=True) | Q(last_seen__lt=when)
+        ).update(last_seen=when)

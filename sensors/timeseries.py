@@ -63,6 +63,10 @@ BUCKETS_S = (
     3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 2592000,
 )  # fmt: skip
 
+# How far ahead of now a point may be stamped and still count as the latest value
+# (the bridge's default clock-skew allowance).
+LATEST_SKEW = timedelta(minutes=10)
+
 _DIVISION = re.compile(r"^\d{2}(\d{2}){0,2}$")
 _DEV_EUI = re.compile(r"^[0-9a-f]{16}$")
 
@@ -376,17 +380,23 @@ class TimeSeries:
         rows = self.query(q, {"target": value, "start": to_ns(start), "end": to_ns(end)})
         return [Sample(from_ms(t), v) for s in rows for t, v in s["values"] if v is not None]
 
-    def latest(self, device: Any) -> dict[str, tuple[datetime, float]]:
-        """The last value of every metric of a device: ``{metric: (time, value)}``."""
+    def latest(self, device: Any, now: datetime | None = None) -> dict[str, tuple[datetime, float]]:
+        """The last value of every metric of a device: ``{metric: (time, value)}``.
+
+        Points stamped more than ``LATEST_SKEW`` after ``now`` are not "latest": the
+        bridge stores none, but one written before it checked times must not sit on
+        the device page as the current value until its date comes.
+        """
         dev_eui = device if isinstance(device, str) else device.dev_eui
         if not _DEV_EUI.match(dev_eui):
             raise ValueError("not a DevEUI")
+        horizon = to_ns((now or datetime.now(UTC)) + LATEST_SKEW)
         statements = [
             f'SELECT last({ident(metric, METRIC_MEASUREMENT)}) FROM "{RAW_RP}".'
-            f'{ident(measurement, MEASUREMENTS)} WHERE "device" = $d'
+            f'{ident(measurement, MEASUREMENTS)} WHERE "device" = $d AND time <= $horizon'
             for metric, measurement in METRIC_MEASUREMENT.items()
         ]
-        results = self.query_all("; ".join(statements), {"d": dev_eui})
+        results = self.query_all("; ".join(statements), {"d": dev_eui, "horizon": horizon})
         out: dict[str, tuple[datetime, float]] = {}
         for metric, rows in zip(METRIC_MEASUREMENT, results, strict=True):
             for s in rows:

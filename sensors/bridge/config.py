@@ -40,8 +40,25 @@ class BridgeConfig:
     status_flush_s: float = 10.0
     log_interval_s: float = 30.0
     dedup_window_s: float = 600.0
+    # Shared de-duplication (Redis); empty: each bridge remembers only what it saw itself.
+    dedup_redis_url: str = ""
     hook_retry_s: float = 2.0  # while the on_readings hook's database is unreachable
+    # Event-time plausibility: a time further ahead of the receive time than this, or
+    # older than ``max_past_age_s`` (0: the raw retention) or 2000, is replaced by the
+    # receive time. Backlog readings keep their age: it is applied after the check.
+    max_future_skew_s: float = 600.0
+    past_age_s: float = 0.0
+    max_message_bytes: int = 64 * 1024  # larger messages become dead letters unread
+    new_gateways_per_uplink: int = 4  # gateway rows one uplink may create
+    new_gateways_per_save: int = 20  # ... and all uplinks between two status saves
     metrics_port: int = 0  # 0: no HTTP endpoint
+    # MQTT session (see sensors/bridge/share_group.py for the share-group behaviour)
+    receive_maximum: int = 20_000  # in-flight window the broker may send us: a few batches
+    session_expiry_s: int = 3 * 86400  # the broker keeps our session this long while away
+    max_packet_bytes: int = 1_048_576  # the broker must not send us larger packets
+    adopt_after_s: int = 5  # a group member gone this long is announced down (delayed will)
+    adopt_grace_s: float = 3.0  # ... and adopted if still down this much later
+    drain_timeout_s: float = 60.0  # leaving the group: longest wait for our queue to drain
     on_readings: str = ""  # dotted path "package.module:function"
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -53,6 +70,18 @@ class BridgeConfig:
     def status_path(self) -> Path:
         return self.state_dir / f"bridge-{self.client_id}.json"
 
+    @property
+    def max_past_age_s(self) -> float:
+        """How old an event time may be: ``past_age_s``, else the raw retention."""
+        if self.past_age_s > 0:
+            return self.past_age_s
+        return retention_seconds(self.influx_retention)
+
+    @property
+    def dedup_prefix(self) -> str:
+        """Redis key prefix: bridges writing the same database share their dedup state."""
+        return f"agrimon:dedup:{self.influx_db}:"
+
     def subscriptions(self) -> list[str]:
         """Topic filters, with the optional prefix and ``$share/<group>/`` applied."""
         out = []
@@ -60,6 +89,15 @@ class BridgeConfig:
             full = self.topic_prefix + topic
             out.append(f"$share/{self.share_group}/{full}" if self.share_group else full)
         return out
+
+
+_UNIT_S = {"h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def retention_seconds(retention: str) -> float:
+    """``"400d"`` → seconds; ``INF`` or anything unreadable → 400 days (the default)."""
+    m = re.fullmatch(r"(\d+)([hdw])", retention or "")
+    return float(int(m.group(1)) * _UNIT_S[m.group(2)]) if m else 400 * 86400.0
 
 
 def bridge_config(config: Config, **options) -> BridgeConfig:
@@ -90,6 +128,7 @@ def bridge_config(config: Config, **options) -> BridgeConfig:
         "influx_password": config.influx_password,
         "influx_retention": config.influx_retention,
         "state_dir": Path(options.pop("state_dir", None) or config.state_dir),
+        "dedup_redis_url": config.redis_url,
         "extra": dict(config.extra),
     }
     base.update({k: v for k, v in options.items() if v is not None})

@@ -1,24 +1,48 @@
 """From parsed events to line protocol: look up, de-duplicate, decode, calibrate, validate, derive.
 
-Runs in the bridge's main thread on whole batches. Nothing here touches the
+Runs in the bridge's main thread on whole batches, in two passes: the first
+parses and looks up every message, the second writes the ones the batch-wide
+de-duplication (one Redis round trip) lets through. Nothing here touches the
 database per message: devices come from an in-memory directory refreshed in
 bulk, dead letters and device status are collected and saved once per flush.
+
+No single message can stop the bridge: a message over the size cap, one that is
+not a well-formed event, and one whose handling raises anything at all becomes a
+dead letter with its reason, and is acknowledged with the rest of its batch.
+Event times are checked against the receive time (``events.settle_time``): a
+time beyond the configured skew is replaced and the difference is written as the
+``clock_skew_s`` field of the uplink's ``device`` point.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import importlib
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sensors.bridge.events import JOIN, STATUS, EventError, Uplink, parse, topic_kind
+from sensors.bridge.dedup import Dedup, SharedDedup
+from sensors.bridge.events import (
+    JOIN,
+    STATUS,
+    EventError,
+    Uplink,
+    parse,
+    settle_time,
+    topic_kind,
+)
 from sensors.calibration import CalibrationError, Linear, parse_calibration
 from sensors.timeseries import METRIC_MEASUREMENT, device_tags, encode_line, tag_set
+
+if TYPE_CHECKING:
+    from sensors.bridge.config import BridgeConfig
+
+__all__ = ["Dedup", "Pipeline", "ReadingEvent", "DeadLetterRow", "Counters", "DeviceDirectory"]
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +108,19 @@ class ReadingEvent:
     fault: str | None = None
 
 
+# A dead letter keeps the first 4 KiB of its message, with the full size and SHA-256:
+# enough to see what it was and to match it with the sender's copy, never megabytes.
+DEAD_LETTER_BODY_BYTES = 4096
+
+
+def _text(value: str, limit: int) -> str:
+    """Text PostgreSQL accepts: no NUL characters, no lone surrogates, bounded."""
+    value = value[:limit]
+    if "\x00" in value:
+        value = value.replace("\x00", "\\x00")
+    return value.encode("utf-8", "replace").decode("utf-8")
+
+
 @dataclass(slots=True)
 class DeadLetterRow:
     received_ns: int
@@ -93,15 +130,27 @@ class DeadLetterRow:
     body: bytes
     dev_eui: str
     server: str
+    size: int = -1
+    sha256: str = ""
+
+    def __post_init__(self) -> None:
+        body = self.body
+        if self.size < 0:
+            self.size = len(body)
+            self.sha256 = hashlib.sha256(body).hexdigest()
+        if len(body) > DEAD_LETTER_BODY_BYTES:
+            self.body = bytes(body[:DEAD_LETTER_BODY_BYTES])
 
     def as_model_kwargs(self) -> dict[str, Any]:
         return {
             "received_at": datetime.fromtimestamp(self.received_ns / 1e9, UTC),
             "reason": self.reason,
-            "detail": self.detail[:2000],
-            "topic": self.topic[:512],
+            "detail": _text(self.detail, 2000),
+            "topic": _text(self.topic, 512),
             "message_b64": base64.b64encode(self.body).decode("ascii"),
-            "dev_eui": self.dev_eui[:16],
+            "size": self.size,
+            "sha256": self.sha256,
+            "dev_eui": _text(self.dev_eui, 16),
             "network_server": self.server,
         }
 
@@ -121,6 +170,13 @@ class Counters:
     hook_failures: int = 0  # on_readings calls that failed for a transient reason
     hook_dropped: int = 0  # readings the hook never got (failed for good, or backlog full)
     hook_pending: int = 0  # readings waiting for the hook to come back
+    clock_corrected: int = 0  # events whose own time was implausible (stored at receive time)
+    fields_rejected: int = 0  # radio fields dropped: NaN, infinite, out of range
+    oversize: int = 0  # messages over the size cap
+    poisoned: int = 0  # messages whose handling raised: dead-lettered, not fatal
+    points_rejected: int = 0  # points InfluxDB refused (dead-lettered with its error)
+    gateways_ignored: int = 0  # gateway ids that are junk or beyond the new-gateway cap
+    dedup_fallbacks: int = 0  # batches de-duplicated in process memory (Redis away)
     lag_ms: float = 0.0
 
 
@@ -137,12 +193,13 @@ class DeviceDirectory:
 
     def __init__(self, refresh_s: float = 30.0, unknown_refresh_s: float = 2.0) -> None:
         self.by_eui: dict[str, DeviceInfo] = {}
+        self.gateways: set[str] = set()  # gateway EUIs that have a row
         self.refresh_s = refresh_s
         self.unknown_refresh_s = unknown_refresh_s
         self.loaded_at = float("-inf")
 
     def load(self) -> None:
-        from sensors.models import Device
+        from sensors.models import Device, Gateway
 
         rows = Device.objects.select_related("farm", "site", "site__pond", "profile")
         fresh: dict[str, DeviceInfo] = {}
@@ -167,6 +224,7 @@ class DeviceDirectory:
                 salinity_ppt=salinity,
             )
         self.by_eui = fresh
+        self.gateways = set(Gateway.objects.values_list("gateway_eui", flat=True))
         self.loaded_at = time.monotonic()
 
     def due(self) -> bool:
@@ -178,53 +236,6 @@ class DeviceDirectory:
             self.load()  # a device registered moments ago should not be dead-lettered
             device = self.by_eui.get(dev_eui)
         return device
-
-
-class Dedup:
-    """Drops repeated (DevEUI, fCnt) pairs without losing uplinks after a counter reset.
-
-    A frame counter value counts as a repeat only if it was seen within
-    ``window_s`` of the new uplink's own time: network servers forward device
-    retransmissions (same fCnt, seconds apart) and brokers redeliver (same
-    message). A node that reboots restarts at fCnt 0/1; those values were last
-    seen long before, so they pass, and the drop below the last counter is
-    recorded as a reset. A join (ChirpStack) or a new TTS session clears the
-    device's history outright.
-    """
-
-    MAX_PER_DEVICE = 64
-
-    def __init__(self, window_s: float = 600.0) -> None:
-        self.window_ns = int(window_s * 1e9)
-        self.seen: dict[str, dict[int, int]] = {}
-        self.last: dict[str, int] = {}
-        self.session: dict[str, str] = {}
-        self.resets = 0
-
-    def reset(self, dev_eui: str) -> None:
-        self.seen.pop(dev_eui, None)
-        self.last.pop(dev_eui, None)
-
-    def is_repeat(self, up: Uplink) -> bool:
-        eui = up.dev_eui
-        if up.session and self.session.get(eui) != up.session:
-            self.session[eui] = up.session
-            self.reset(eui)
-        history = self.seen.get(eui)
-        if history is None:
-            history = self.seen[eui] = {}
-        before = history.get(up.f_cnt)
-        if before is not None and abs(up.time_ns - before) < self.window_ns:
-            return True
-        last = self.last.get(eui)
-        if last is not None and up.f_cnt < 16 and last - up.f_cnt > 1:
-            self.resets += 1
-            history.clear()
-        history[up.f_cnt] = up.time_ns
-        if len(history) > self.MAX_PER_DEVICE:
-            del history[next(iter(history))]
-        self.last[eui] = up.f_cnt
-        return False
 
 
 class CodecsUnavailable(RuntimeError):
@@ -240,6 +251,17 @@ def registry_decode() -> Callable[[str, int, bytes], Any]:
     return decode
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What the pipeline accepts from one message; ``BridgeConfig`` sets them."""
+
+    max_future_ns: int = 600 * 10**9
+    max_age_ns: int = 400 * 86400 * 10**9
+    max_message_bytes: int = 64 * 1024
+    new_gateways_per_uplink: int = 4
+    new_gateways_per_save: int = 20
+
+
 class Pipeline:
     def __init__(
         self,
@@ -248,17 +270,46 @@ class Pipeline:
         *,
         dedup_window_s: float = 600.0,
         decode: Callable[[str, int, bytes], Any] | None = None,
+        dedup: Dedup | SharedDedup | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.directory = directory
         self.counters = counters
-        self.dedup = Dedup(dedup_window_s)
+        self.dedup = dedup or Dedup(dedup_window_s)
+        self.limits = limits or Limits()
         self.decode = decode or registry_decode()
         self._chemistry: Any = None
         self._chemistry_checked = float("-inf")
         # device id -> (time_ns, battery_v, rssi, snr, f_cnt); gateway EUI -> time_ns
         self.status: dict[int, list] = {}
         self.gateways_seen: dict[str, int] = {}
+        self.new_gateways = 0  # gateways without a row noted since the last status save
         self.collect_readings = True  # build ReadingEvents for the on_readings hook
+        self._poison_logged: set[str] = set()
+
+    @classmethod
+    def from_config(
+        cls,
+        config: BridgeConfig,
+        directory: DeviceDirectory,
+        counters: Counters,
+        *,
+        decode: Callable[[str, int, bytes], Any] | None = None,
+    ) -> Pipeline:
+        """The pipeline a bridge runs: limits from its config, dedup shared when Redis is set."""
+        dedup: Dedup | SharedDedup
+        if config.dedup_redis_url:
+            dedup = SharedDedup(config.dedup_redis_url, config.dedup_prefix, config.dedup_window_s)
+        else:
+            dedup = Dedup(config.dedup_window_s)
+        limits = Limits(
+            max_future_ns=int(config.max_future_skew_s * 1e9),
+            max_age_ns=int(config.max_past_age_s * 1e9),
+            max_message_bytes=config.max_message_bytes,
+            new_gateways_per_uplink=config.new_gateways_per_uplink,
+            new_gateways_per_save=config.new_gateways_per_save,
+        )
+        return cls(directory, counters, decode=decode, dedup=dedup, limits=limits)
 
     def chemistry(self) -> Any:
         """``sensors.chemistry`` if present (derived metrics are skipped without it)."""
@@ -275,40 +326,113 @@ class Pipeline:
         now_ns = time.time_ns()
         counters = self.counters
         counters.received += len(messages)
+        todo: list[tuple[Uplink, DeviceInfo | None, str, bytes]] = []
+        admit = self._admit
         for topic, body in messages:
             try:
-                up = parse(topic, body, now_ns)
-            except EventError as exc:
-                kind = topic_kind(topic)
-                server = kind[0] if kind else "unknown"
-                batch.dead.append(
-                    DeadLetterRow(now_ns, "bad_message", str(exc), topic, body, "", server)
-                )
+                item = admit(topic, body, now_ns, batch)
+            except Exception as exc:  # one message must never stop the bridge
+                self._poisoned(topic, body, now_ns, batch, exc)
                 continue
-            if up is None:
-                counters.ignored += 1
+            if item is not None:
+                todo.append(item)
+        if not todo:
+            return batch
+        try:
+            repeats = self.dedup.check([item[0] for item in todo])
+        except Exception:  # a dedup bug must not drop the batch
+            log.exception("de-duplication failed; the batch is written without it")
+            repeats = [False] * len(todo)
+        counters.counter_resets = self.dedup.resets
+        counters.dedup_fallbacks = getattr(self.dedup, "fallbacks", 0)
+        lines, times, readings, dead = batch.lines, batch.times, batch.readings, batch.dead
+        uplink = self._uplink
+        for (up, device, topic, body), repeat in zip(todo, repeats, strict=True):
+            if device is None:  # a join: it only moved the dedup state on
                 continue
-            if up.kind == JOIN:
-                self.dedup.reset(up.dev_eui)
-                continue
-            device = self.directory.lookup(up.dev_eui)
-            if device is None or not device.enabled:
-                reason = "unknown_device" if device is None else "disabled_device"
-                batch.dead.append(
-                    DeadLetterRow(now_ns, reason, "", topic, body, up.dev_eui, up.server)
-                )
-                continue
-            if up.kind == STATUS:
-                self._status(device, up, batch)
-                continue
-            if self.dedup.is_repeat(up):
+            if repeat:
                 counters.duplicates += 1
                 continue
-            self._uplink(device, up, topic, body, batch, now_ns)
-        counters.counter_resets = self.dedup.resets
+            marks = len(lines), len(times), len(readings), len(dead)
+            try:
+                uplink(device, up, topic, body, batch, now_ns)
+            except Exception as exc:  # as above
+                del lines[marks[0] :], times[marks[1] :], readings[marks[2] :], dead[marks[3] :]
+                self._poisoned(topic, body, now_ns, batch, exc, up)
         return batch
 
+    def _admit(
+        self, topic: str, body: bytes, now_ns: int, batch: Batch
+    ) -> tuple[Uplink, DeviceInfo | None, str, bytes] | None:
+        """Parse and look up one message; None when it needs no second pass."""
+        limits = self.limits
+        if len(body) > limits.max_message_bytes:
+            self.counters.oversize += 1
+            kind = topic_kind(topic)
+            detail = f"message of {len(body)} bytes; the limit is {limits.max_message_bytes}"
+            batch.dead.append(
+                DeadLetterRow(
+                    now_ns, "too_large", detail, topic, body, "", kind[0] if kind else "unknown"
+                )
+            )
+            return None
+        try:
+            up = parse(topic, body, now_ns)
+        except EventError as exc:
+            kind = topic_kind(topic)
+            server = kind[0] if kind else "unknown"
+            batch.dead.append(
+                DeadLetterRow(now_ns, "bad_message", str(exc), topic, body, "", server)
+            )
+            return None
+        if up is None:
+            self.counters.ignored += 1
+            return None
+        if settle_time(up, now_ns, limits.max_future_ns, limits.max_age_ns):
+            self.counters.clock_corrected += 1
+        if up.kind == JOIN:
+            return up, None, topic, body
+        device = self.directory.lookup(up.dev_eui)
+        if device is None or not device.enabled:
+            reason = "unknown_device" if device is None else "disabled_device"
+            batch.dead.append(DeadLetterRow(now_ns, reason, "", topic, body, up.dev_eui, up.server))
+            return None
+        if up.kind == STATUS:
+            self._status(device, up, batch)
+            return None
+        return up, device, topic, body
+
+    def _poisoned(
+        self,
+        topic: str,
+        body: bytes,
+        now_ns: int,
+        batch: Batch,
+        exc: BaseException,
+        up: Uplink | None = None,
+    ) -> None:
+        """A message whose handling raised: dead-letter it with the error, log each kind once."""
+        self.counters.poisoned += 1
+        name = exc.__class__.__name__
+        if name not in self._poison_logged and len(self._poison_logged) < 100:
+            self._poison_logged.add(name)
+            log.error("message on %s broke processing; dead-lettered", topic[:200], exc_info=exc)
+        kind = topic_kind(topic)
+        batch.dead.append(
+            DeadLetterRow(
+                now_ns,
+                "processing_error",
+                f"{name}: {exc}",
+                topic,
+                body,
+                up.dev_eui if up else "",
+                kind[0] if kind else "unknown",
+            )
+        )
+
     def _status(self, device: DeviceInfo, up: Uplink, batch: Batch) -> None:
+        if up.rejected:
+            self.counters.fields_rejected += up.rejected.count(",") + 1
         if up.battery_pct is not None:
             batch.lines.append(
                 encode_line("device", device.tags, {"battery_pct": up.battery_pct}, up.time_ns)
@@ -389,9 +513,14 @@ class Pipeline:
                 fields = by_measurement[m] = {}
             fields[metric] = value
         if faults:
-            by_measurement.setdefault("device", {})["faults"] = ",".join(faults)
+            by_measurement.setdefault("device", {})["faults"] = _text(",".join(faults), 1000)
             self.counters.faults += len(faults)
         sent = {**radio, "f_cnt": up.f_cnt, "gateways": len(up.gateways)}
+        if up.clock_skew_ns:
+            sent["clock_skew_s"] = up.clock_skew_ns / 1e9
+        if up.rejected:
+            sent["rejected"] = up.rejected
+            self.counters.fields_rejected += up.rejected.count(",") + 1
         if sample_t == t:
             by_measurement.setdefault("device", {}).update(sent)
         else:
@@ -411,8 +540,38 @@ class Pipeline:
                 metric, _, reason = fault.partition(":")
                 readings.append(ReadingEvent(*ids, metric, None, sample_t, reason))
         self._note_status(device.id, t, sample_t, values.get("battery_v"), up)
+        if up.gateways or up.junk_gateways:
+            self._note_gateways(up, t)
+
+    def _note_gateways(self, up: Uplink, t: int) -> None:
+        """Remember the gateways that heard an uplink, creating few new ones.
+
+        Only EUI-64s reach here (``events`` drops the rest). A gateway without a row
+        counts against two caps, per uplink and per status save, so a flood of forged
+        gateway ids adds a handful of rows a minute rather than one per message.
+        """
+        seen = self.gateways_seen
+        known = self.directory.gateways
+        limits = self.limits
+        fresh = 0
+        ignored = up.junk_gateways
         for gw in up.gateways:
-            self.gateways_seen[gw] = t
+            before = seen.get(gw)
+            if before is not None:
+                if t > before:
+                    seen[gw] = t
+            elif gw in known:
+                seen[gw] = t
+            elif (
+                fresh < limits.new_gateways_per_uplink
+                and self.new_gateways < limits.new_gateways_per_save
+            ):
+                seen[gw] = t
+                fresh += 1
+                self.new_gateways += 1
+            else:
+                ignored += 1
+        self.counters.gateways_ignored += ignored
 
     def _note_status(
         self, device_id: int, t: int, sample_t: int, battery: float | None, up: Uplink
@@ -474,4 +633,6 @@ class Pipeline:
     def take_status(self) -> tuple[dict[int, list], dict[str, int]]:
         status, gateways = self.status, self.gateways_seen
         self.status, self.gateways_seen = {}, {}
+        self.directory.gateways.update(gateways)  # saved with this status: known from now on
+        self.new_gateways = 0
         return status, gateways
