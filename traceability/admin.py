@@ -71,4 +71,4 @@ class TraceEventAdmin(ScopedAdmin):
 @admin.register(Scan)
 class ScanAdmin(ScopedAdmin):
     farm_path = "lot__origin__farm"
-    list_display = ("lot", "hour", "client", "lat", "lon")
+    list_display = ("lot", "hour", "client", "block")

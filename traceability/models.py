@@ -246,13 +246,12 @@ class TraceEvent(models.Model):
 
 
 class Scan(models.Model):
-    """One consumer scan, kept coarse: the hour, a hashed network prefix, a rough place."""
+    """One consumer scan, kept coarse: the hour and hashed network prefixes, no place."""
 
     lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="scans")
     hour = models.DateTimeField(db_index=True)
     client = models.CharField(max_length=16)  # truncated hash of the /24 (or /48) prefix
-    lat = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
-    lon = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    block = models.CharField(max_length=16, blank=True)  # same, of the /16 (or /32)
 
     class Meta:
         indexes = [models.Index(fields=["lot", "hour"])]

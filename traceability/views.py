@@ -157,7 +157,7 @@ def _act(request: HttpRequest, pk: int, form_class, action) -> HttpResponse:
         try:
             result = action(lot, form)
         except lots.GateBlocked as blocked:
-            messages.error(request, _("Blocked: %(why)s") % {"why": blocked})
+            messages.error(request, _("Blocked: %(why)s") % {"why": blocked.text})
         except ValidationError as exc:
             messages.error(request, "; ".join(exc.messages))
         except (lots.NotAllowed, ValueError) as exc:
@@ -438,13 +438,9 @@ def scan_page(request: HttpRequest, code: str) -> HttpResponse:
     lang = request.GET.get("lang", "")
     if lang not in dict(settings.LANGUAGES):
         lang = translation.get_language()
-        scans.record_scan(
-            lot,
-            _client_ip(request),
-            datetime.now(UTC),
-            request.META.get("HTTP_X_CLIENT_LAT"),
-            request.META.get("HTTP_X_CLIENT_LON"),
-        )
+        # Only the network counts: nothing the client says about itself (headers such
+        # as X-Client-Lat/Lon) can flag a lot; see ``traceability.scans``.
+        scans.record_scan(lot, _client_ip(request), datetime.now(UTC))
     with translation.override(lang):
         response = render(request, "traceability/scan.html", public.scan_context(lot))
         response["Content-Language"] = lang
