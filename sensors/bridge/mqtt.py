@@ -1,15 +1,23 @@
 """The bridge process: the only MQTT client, and the loop that batches, writes and acks.
 
-Delivery guarantee: QoS 1 with a persistent session (fixed client id,
-``clean_session`` off) and manual acks. A message is acked only after its batch
-is in InfluxDB or fsynced to the spool, and its dead letters are saved; a
-bridge killed before that gets the message again from the broker on restart.
-Because every point carries the uplink's own timestamp, a redelivered message
-rewrites identical points instead of adding new ones.
+Delivery guarantee: QoS 1 over MQTT v5 with a persistent session (fixed client
+id, clean start off, a session expiry) and manual acks. A message is acked only
+after its batch is in InfluxDB or fsynced to the spool, and its dead letters are
+saved; a bridge killed before that gets the message again from the broker on
+restart. Because every point carries the uplink's own timestamp, a redelivered
+message rewrites identical points instead of adding new ones.
 
-The broker's ``max_inflight_messages`` bounds how many unacked messages it
-sends before waiting for acks; the bridge therefore flushes as soon as its
-inbox stops growing (``idle_flush_s``), not only on size or age.
+Alone (no share group), a stopped bridge keeps its session: the broker queues
+uplinks for it (bounded, see ``deploy/mosquitto.conf``) and a restart loses
+nothing. In a share group (``$share/<group>/<topic>``) a stopping bridge hands
+its share to the others instead and ends its session, and a crashed one's
+session is adopted by another member: ``sensors.bridge.share_group`` explains
+why Mosquitto needs this rather than clean-start shared subscriptions.
+
+The bridge announces an MQTT v5 Receive Maximum (``receive_maximum``): the
+broker sends at most that many unacked messages before waiting for acks. The
+bridge therefore flushes as soon as its inbox stops growing (``idle_flush_s``),
+not only on size or age.
 """
 
 from __future__ import annotations
@@ -26,7 +34,10 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.reasoncodes import ReasonCode
 
+from sensors.bridge import share_group
 from sensors.bridge.config import BridgeConfig
 from sensors.bridge.metrics import Latency, serve, snapshot, write_status
 from sensors.bridge.pipeline import (
@@ -36,6 +47,7 @@ from sensors.bridge.pipeline import (
     Pipeline,
     ReadingEvent,
 )
+from sensors.bridge.share_group import Adoption, InboxItem, Link, Roster, Topics
 from sensors.bridge.spool import Spool
 from sensors.bridge.writer import DurableWriter
 from sensors.timeseries import InfluxError, TimeSeries
@@ -59,6 +71,9 @@ def resolve_hook(path: str) -> OnReadings:
 # Readings kept for the hook while its database is away (about ten minutes of a busy
 # county at a few hundred readings a second); beyond that the oldest are dropped and counted.
 HOOK_BACKLOG_MAX = 200_000
+# Preparing the InfluxDB database again while it is away: first retry, longest wait.
+SCHEMA_RETRY_S = (1.0, 30.0)
+WITH_WILL = ReasonCode(PacketTypes.DISCONNECT, "Disconnect with will message")
 
 
 def _datetime(ns: int) -> datetime:
@@ -77,9 +92,7 @@ class Bridge:
         self.counters = Counters()
         self.latency = Latency()
         self.directory = DeviceDirectory(config.device_refresh_s)
-        self.pipeline = Pipeline(
-            self.directory, self.counters, dedup_window_s=config.dedup_window_s, decode=decode
-        )
+        self.pipeline = Pipeline.from_config(config, self.directory, self.counters, decode=decode)
         self.ts = TimeSeries(
             config.influx_url,
             config.influx_db,
@@ -93,28 +106,26 @@ class Bridge:
         self.hook_retry_at = 0.0
         # Without a hook nobody reads the per-reading events: do not build them.
         self.pipeline.collect_readings = self.on_readings is not no_readings_hook
-        self.inbox: deque[tuple[str, bytes, int, int, int]] = deque()
-        self.generation = 0
+        self.inbox: deque[InboxItem] = deque()
         self.connected = False
         self.stopping = threading.Event()
         self.unsaved_dead: list[DeadLetterRow] = []
         self.schema_ready = False
+        self.schema_retry_at = 0.0
+        self.schema_backoff = SCHEMA_RETRY_S[0]
+        self.topics = Topics(config)
+        self.roster = Roster(config.client_id, config.adopt_grace_s)
+        self.adoptions: dict[str, Adoption] = {}
+        self.adopted = 0  # crashed members' sessions taken over and drained
+        self.left_group = False
         self.client = self._client()
+        self.link = Link(self.client)
+        self.link.live = False
 
     # -- MQTT
 
     def _client(self) -> mqtt.Client:
-        c = self.config
-        client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2,
-            client_id=c.client_id,
-            clean_session=False,
-            protocol=mqtt.MQTTv311,
-            manual_ack=True,
-        )
-        if c.mqtt_username:
-            client.username_pw_set(c.mqtt_username, c.mqtt_password)
-        client.reconnect_delay_set(min_delay=1, max_delay=10)
+        client = share_group.new_client(self.config, self.config.client_id)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
@@ -124,10 +135,16 @@ class Bridge:
         if reason_code.is_failure:
             log.error("MQTT connection refused: %s", reason_code)
             return
-        # Messages of an earlier connection are redelivered on this one; never ack them.
-        self.generation += 1
+        # Messages of an earlier connection are redelivered on this one; acks of the
+        # old one are never sent on it.
+        self.link = Link(client)
         self.connected = True
+        if self.config.share_group and self.stopping.is_set():
+            return  # leaving the group: take no new share
         client.subscribe([(topic, 1) for topic in self.config.subscriptions()])
+        if self.config.share_group:
+            client.subscribe(self.topics.members, 1)
+            client.publish(self.topics.state(self.config.client_id), share_group.UP, 1, True)
         log.info(
             "connected to %s:%d as %s (session present: %s)",
             self.config.mqtt_host,
@@ -137,14 +154,29 @@ class Bridge:
         )
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        self.link.live = False
         self.connected = False
         if not self.stopping.is_set():
             log.warning("MQTT disconnected (%s); reconnecting", reason_code)
 
     def _on_message(self, client, userdata, message) -> None:
-        self.inbox.append(
-            (message.topic, message.payload, message.mid, message.qos, self.generation)
-        )
+        topic = message.topic
+        if topic.startswith(self.topics.base):
+            self._on_group_message(topic, message.payload)
+            client.ack(message.mid, message.qos)
+            return
+        self.inbox.append((topic, message.payload, message.mid, message.qos, self.link))
+
+    def _on_group_message(self, topic: str, payload: bytes) -> None:
+        link = self.link
+        if link.marker and payload == link.marker:
+            link.drained = True
+        else:
+            self.roster.note(topic.removeprefix(self.topics.base), payload)
+
+    def _deliver(self, topic: str, payload: bytes, mid: int, qos: int, link: Link) -> None:
+        """Messages of an adopted session join our own batches."""
+        self.inbox.append((topic, payload, mid, qos, link))
 
     # -- the loop
 
@@ -153,51 +185,21 @@ class Bridge:
         self._ensure_schema()
         self.directory.load()
         http = serve(c.metrics_port, self.status) if c.metrics_port else None
-        self.client.connect_async(c.mqtt_host, c.mqtt_port, keepalive=30)
+        share_group.connect(self.client, c)
         self.client.loop_start()
         log.info("bridge %s subscribed to %s", c.client_id, ", ".join(c.subscriptions()))
-        next_status = time.monotonic() + c.status_flush_s
-        next_log = time.monotonic() + c.log_interval_s
-        first_seen = 0.0
-        last_len = 0
-        last_change = 0.0
-        inbox = self.inbox
+        self._next_status = time.monotonic() + c.status_flush_s
+        self._next_log = time.monotonic() + c.log_interval_s
+        self._next_tend = 0.0
+        self._first_seen = self._last_change = 0.0
+        self._last_len = 0
         try:
             while not self.stopping.is_set():
-                now = time.monotonic()
-                n = len(inbox)
-                if n:
-                    if n != last_len:
-                        if not last_len:
-                            first_seen = now
-                        last_len, last_change = n, now
-                    if (
-                        n >= c.max_batch
-                        or now - first_seen >= c.max_delay_s
-                        or now - last_change >= c.idle_flush_s
-                    ):
-                        self.flush(min(n, c.max_batch))
-                        last_len = 0
-                        continue
-                else:
-                    last_len = 0
-                if self.spool.pending:
-                    if not self.schema_ready:
-                        self._ensure_schema()
-                    self.counters.written += self.writer.replay()
-                if now >= next_status:
-                    self.save_status()
-                    next_status = now + c.status_flush_s
-                if self.hook_backlog:
-                    self.run_hook()
-                if self.directory.due():
-                    self._refresh_devices()
-                if now >= next_log:
-                    self.log_counters()
-                    next_log = now + c.log_interval_s
-                # Short naps while a batch is filling, longer ones when idle.
-                time.sleep(0.001 if n else 0.005)
+                self._step()
+            if c.share_group:
+                self._leave_group()
             # Graceful stop: whatever arrived is made durable and acked.
+            inbox = self.inbox
             while inbox:
                 self.flush(min(len(inbox), c.max_batch))
             if self.counters.hook_pending:
@@ -207,13 +209,104 @@ class Bridge:
                 )
         finally:
             self.save_status()
-            self.client.disconnect()
+            for adoption in self.adoptions.values():
+                adoption.abandon()
+            if self.config.share_group and not self.left_group:
+                # Our session stays and the will announces it down: another member adopts it.
+                self.client.disconnect(WITH_WILL)
+            elif not self.left_group:
+                self.client.disconnect()  # the session stays: a restart resumes it
             self.client.loop_stop()
             write_status(c.status_path, self.status())
             if http:
                 http.shutdown()
             self.spool.close()
             self.ts.close()
+
+    def _step(self) -> None:
+        """One turn of the loop: flush a due batch, or do the periodic chores and nap."""
+        c = self.config
+        now = time.monotonic()
+        n = len(self.inbox)
+        if n:
+            if n != self._last_len:
+                if not self._last_len:
+                    self._first_seen = now
+                self._last_len, self._last_change = n, now
+            if (
+                n >= c.max_batch
+                or now - self._first_seen >= c.max_delay_s
+                or now - self._last_change >= c.idle_flush_s
+            ):
+                self.flush(min(n, c.max_batch))
+                self._last_len = 0
+                return
+        else:
+            self._last_len = 0
+        if self.spool.pending:
+            if not self.schema_ready and now >= self.schema_retry_at:
+                self._ensure_schema()
+            self.counters.written += self.writer.replay()
+        if now >= self._next_status:
+            self.save_status()
+            self._next_status = now + c.status_flush_s
+        if self.hook_backlog:
+            self.run_hook()
+        if self.directory.due():
+            self._refresh_devices()
+        if c.share_group and now >= self._next_tend:
+            self._tend_group()
+            self._next_tend = now + 0.05
+        if now >= self._next_log:
+            self.log_counters()
+            self._next_log = now + c.log_interval_s
+        # Short naps while a batch is filling, longer ones when idle.
+        time.sleep(0.001 if n else 0.005)
+
+    def _tend_group(self) -> None:
+        """Adopt members seen down; finish adoptions whose sessions are drained."""
+        if not self.stopping.is_set():
+            for orphan in self.roster.due():
+                if orphan not in self.adoptions and self.connected:
+                    self.adoptions[orphan] = Adoption(
+                        self.config, orphan, self.config.client_id, self._deliver
+                    )
+        for orphan, adoption in list(self.adoptions.items()):
+            if adoption.tend(self.inbox):
+                del self.adoptions[orphan]
+                self.adopted += adoption.resumed
+
+    def _leave_group(self) -> None:
+        """Hand our share to the other members and end our session, losing nothing.
+
+        Unsubscribed, the broker routes nothing new to us; the drain marker comes back
+        behind everything it had queued for us. Once that is written and acked the
+        session ends. If the broker is unreachable the session stays and is adopted.
+        """
+        c = self.config
+        link = self.link
+        if not link.live:
+            log.warning("leaving share group %s: broker unreachable; session kept", c.share_group)
+            return
+        self.client.unsubscribe([*c.subscriptions(), self.topics.members])
+        share_group.start_drain(link, self.topics.marker(c.client_id))
+        deadline = time.monotonic() + c.drain_timeout_s
+        while link.live and time.monotonic() < deadline:
+            if link.drained and not self.inbox and not self.adoptions:
+                break
+            if not link.drained and time.monotonic() - link.marker_sent_at > (
+                share_group.MARKER_RETRY_S
+            ):
+                share_group.start_drain(link, self.topics.marker(c.client_id))
+            self._step()
+        while self.inbox:
+            self.flush(min(len(self.inbox), c.max_batch))
+        if not (link.live and link.drained):
+            log.warning("leaving share group %s: queue not drained; session kept", c.share_group)
+            return
+        share_group.end_session(self.client, self.topics.state(c.client_id))
+        self.left_group = True
+        log.info("left share group %s; session ended", c.share_group)
 
     def stop(self, *args) -> None:
         self.stopping.set()
@@ -229,7 +322,7 @@ class Bridge:
         if batch.lines:
             body = "\n".join(batch.lines).encode()
             if self.writer.write(body):
-                self.counters.written += len(batch.lines)
+                self.counters.written += len(batch.lines) - self.writer.last_rejected
                 now_ms = time.time() * 1000
                 self.latency.add_batch(now_ms, batch.times)
                 if batch.times:
@@ -237,13 +330,14 @@ class Bridge:
             else:
                 self.counters.spooled += len(batch.lines)
             self.counters.uplinks_written += len(batch.times)
+        refused = self.writer.take_rejected()  # points InfluxDB refused, with its error
+        self.counters.points_rejected += len(refused)
+        batch.dead += refused
         if batch.dead or self.unsaved_dead:
             self._save_dead_letters(batch.dead)
-        generation = self.generation
-        ack = self.client.ack
-        for _, _, mid, qos, gen in items:
-            if qos and gen == generation:
-                ack(mid, qos)
+        for _, _, mid, qos, link in items:
+            if qos and link.live:
+                link.client.ack(mid, qos)
         if batch.readings:
             self.hook_backlog.append(batch.readings)
             self.counters.hook_pending += len(batch.readings)
@@ -307,7 +401,13 @@ class Bridge:
             self.ts.ensure_database(self.config.influx_retention)
             self.schema_ready = True
         except InfluxError as exc:
-            log.warning("cannot prepare InfluxDB database yet: %s", exc)
+            log.warning(
+                "cannot prepare InfluxDB database yet (retry in %.0f s): %s",
+                self.schema_backoff,
+                exc,
+            )
+            self.schema_retry_at = time.monotonic() + self.schema_backoff
+            self.schema_backoff = min(self.schema_backoff * 2, SCHEMA_RETRY_S[1])
 
     def _refresh_devices(self) -> None:
         try:
@@ -319,30 +419,15 @@ class Bridge:
 
     def save_status(self) -> None:
         """Write device and gateway status collected since the last call, in bulk."""
-        from sensors.models import Device, Gateway
+        from sensors.devices import save_radio_status
 
         status, gateways = self.pipeline.take_status()
+        if self.writer.rejected:  # refused while replaying the spool
+            refused = self.writer.take_rejected()
+            self.counters.points_rejected += len(refused)
+            self._save_dead_letters(refused)
         try:
-            with_battery, without = [], []
-            for device_id, (t, battery, rssi, snr, f_cnt, _) in status.items():
-                d = Device(id=device_id, last_seen=_datetime(t), rssi=rssi, snr=snr, f_cnt=f_cnt)
-                if battery is not None:
-                    d.battery_v = battery
-                    with_battery.append(d)
-                else:
-                    without.append(d)
-            fields = ["last_seen", "rssi", "snr", "f_cnt"]
-            Device.objects.bulk_update(without, fields, batch_size=500)
-            Device.objects.bulk_update(with_battery, [*fields, "battery_v"], batch_size=500)
-            if gateways:
-                Gateway.objects.bulk_create(
-                    [Gateway(gateway_eui=eui) for eui in gateways if len(eui) == 16],
-                    ignore_conflicts=True,
-                )
-                known = list(Gateway.objects.filter(gateway_eui__in=list(gateways)))
-                for gw in known:
-                    gw.last_seen = _datetime(gateways[gw.gateway_eui])
-                Gateway.objects.bulk_update(known, ["last_seen"], batch_size=500)
+            save_radio_status(status, gateways)
         except DatabaseError:
             log.exception("could not save device status; it is refreshed by the next uplinks")
             close_old_connections()
@@ -355,6 +440,8 @@ class Bridge:
                 "client_id": self.config.client_id,
                 "connected": self.connected,
                 "inbox": len(self.inbox),
+                "adopting": sorted(self.adoptions),
+                "adopted": self.adopted,
                 "spool_pending": int(self.spool.pending),
                 "rejected_batches": self.writer.rejected_batches,
             },
