@@ -61,4 +61,5 @@ def _send(items: list[tuple[int, dict]]) -> None:
 
 async def _send_all(layer, items: list[tuple[int, dict]]) -> None:
     for farm_id, body in items:
-        await layer.group_send(farm_group(farm_id), {"type": "farm.event", "payload": body})
+        message = {"type": "farm.event", "farm": farm_id, "payload": body}
+        await layer.group_send(farm_group(farm_id), message)

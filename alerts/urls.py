@@ -5,13 +5,14 @@ The short message link ``/i/<id>`` (``views.short_link``) belongs at the site ro
 
 from django.urls import path
 
-from alerts import views
+from alerts import fragments, views
 
 app_name = "alerts"
 
 urlpatterns = [
     path("", views.incident_list, name="inbox"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident"),
+    path("incidents/<int:pk>/row/", fragments.incident_row, name="incident-row"),
     path("incidents/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("incidents/<int:pk>/snooze/", views.snooze, name="snooze"),
     path("rules/", views.rules, name="rules"),
