@@ -190,7 +190,9 @@ def test_inbox_updates_rows_in_place_over_one_socket_without_reloading(browser, 
     page.context.close()
 
 
-def test_page_reconnects_after_the_server_drops_its_socket_and_shows_the_state(browser, server):
+def test_page_reconnects_after_the_server_drops_its_socket_and_shows_the_state(
+    browser, server, tmp_path
+):
     farm = Farm.objects.get(name="大沙湖草鱼养殖场")
     pond = Pond.objects.filter(farm=farm).first()
     rule = low_oxygen_rule(farm)
@@ -199,6 +201,7 @@ def test_page_reconnects_after_the_server_drops_its_socket_and_shows_the_state(b
 
     server.stop()  # closes every socket, as a restart or a dropped network does
     wait_state(page, "reconnecting")
+    page.screenshot(path=str(tmp_path / "inbox_reconnecting_phone.png"))
     reading(farm, pond, 1.6)  # happens while the page cannot hear about it
     server.start()
     wait_state(page, "live")
