@@ -225,6 +225,9 @@ class Fleet:
         return out
 
 
+KIND_NAMES = {"soil": "土壤", "water": "水质"}
+
+
 def register_fleet(fleet: Fleet) -> int:
     """Create the DeviceProfile and Device rows of simulated nodes that are missing."""
     from farm.models import Plot, Pond
@@ -233,7 +236,7 @@ def register_fleet(fleet: Fleet) -> int:
     for kind in ("soil", "water"):
         DeviceProfile.objects.get_or_create(
             id=f"native-{kind}",
-            defaults={"name": f"Agrimon {kind} node", "vendor": "Agrimon"},
+            defaults={"name": f"Agrimon {KIND_NAMES[kind]}节点", "vendor": "Agrimon"},
         )
     plots = list(Plot.objects.select_related("farm").order_by("pk"))
     ponds = list(Pond.objects.select_related("farm").order_by("pk"))
@@ -255,7 +258,7 @@ def register_fleet(fleet: Fleet) -> int:
         new.append(
             Device(
                 dev_eui=node.dev_eui,
-                name=f"sim {node.kind} {i}",
+                name=f"模拟{KIND_NAMES[node.kind]}节点 {i}",  # demo data, in the demo's language
                 farm=site.farm,
                 site=site,
                 profile_id=f"native-{node.kind}",
