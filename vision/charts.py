@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from django.utils.html import escape
@@ -27,8 +28,10 @@ def daily_chart_svg(
     width: int = 640,
     height: int = 240,
     title: str = "",
+    label: Callable[[str], str] = str,
 ) -> SafeString:
-    """One line per species over the days ``start..end``; days without data count as zero."""
+    """One line per species over the days ``start..end``; days without data count as zero.
+    ``label`` names a species in the legend (the series keep their class names)."""
     if end < start:
         raise ValueError("end before start")
     days = [start + timedelta(d) for d in range((end - start).days + 1)]
@@ -72,7 +75,7 @@ def daily_chart_svg(
         lx = left + 110 * k
         parts.append(
             f'<rect x="{lx}" y="{height - 16}" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{lx + 14}" y="{height - 7}" font-size="12">{escape(name)}</text>'
+            f'<text x="{lx + 14}" y="{height - 7}" font-size="12">{escape(label(name))}</text>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every interpolated text is escaped above

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from vision.labels import class_label
 from vision.models import TrapPhoto
 from vision.services.traps import TrapReview
 
@@ -18,7 +19,9 @@ class TrapReviewForm(forms.Form):
         self.photo = photo
         classes = list(photo.model.class_names) if photo.model else []
         self.classes = classes
-        choices = [(c, c) for c in classes] + [(NOT_A_PEST, _("not a pest / no insect"))]
+        choices = [(c, class_label(c)) for c in classes] + [
+            (NOT_A_PEST, _("not a pest / no insect"))
+        ]
         labels = photo.labels if photo.status == TrapPhoto.Status.REVIEWED else None
         kept = {tuple(lab["box"]): lab["class_name"] for lab in labels or []}
         for i, box in enumerate(photo.boxes):
@@ -31,7 +34,10 @@ class TrapReviewForm(forms.Form):
         counts = {c.species: c.count for c in photo.counts.all()}
         for species in classes:
             self.fields[f"count_{species}"] = forms.IntegerField(
-                label=species, min_value=0, max_value=100_000, initial=counts.get(species, 0)
+                label=class_label(species),
+                min_value=0,
+                max_value=100_000,
+                initial=counts.get(species, 0),
             )
 
     def box_fields(self):

@@ -21,6 +21,7 @@ from farm.models import Site
 from vision.charts import daily_chart_svg
 from vision.detectors import DetectorError
 from vision.forms import DetectionFilterForm, TrapReviewForm
+from vision.labels import class_label
 from vision.models import Camera, Detection, TrapPhoto
 from vision.services import MAX_UPLOAD_BYTES, UploadRejected, daily_counts, ingest_trap_photo
 from vision.services.traps import review_trap_photo
@@ -304,6 +305,6 @@ def pest_trends(request: HttpRequest, site_id: int) -> HttpResponse:
             "days": days,
             "species": sorted(series),
             "table": [row for row in table if any(row[1])],
-            "chart": daily_chart_svg(series, start, end, title=site.name),
+            "chart": daily_chart_svg(series, start, end, title=site.name, label=class_label),
         },
     )
