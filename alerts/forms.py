@@ -8,11 +8,20 @@ every caller; the forms only map its findings onto their fields.
 from __future__ import annotations
 
 import copy
+import ipaddress
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    URLValidator,
+)
+from django.db.models import QuerySet
 from django.forms.models import construct_instance
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from alerts import manage
 from alerts.models import EscalationStep, NotificationPolicy, Rule
 from alerts.transports import transport_kinds
+from farm import access
 from farm.models import Farm, Organisation, Plot, Role, Site
 from sensors.models import eui64
 
@@ -51,6 +61,12 @@ CHANNEL_LABELS = {
     "aliyun_voice": _("Voice call (Aliyun)"),
     "tencent_voice": _("Voice call (Tencent Cloud)"),
 }
+
+
+def _scope_farms(organisation: Organisation, user) -> QuerySet[Farm]:
+    """Farms a rule or policy may be scoped to: the organisation's, that the user may edit."""
+    farms = Farm.objects.filter(organisation=organisation)
+    return farms if user is None else farms.filter(pk__in=access.editable_farms(user).values("pk"))
 
 
 def _channel_choices() -> list[tuple[str, str]]:
@@ -102,13 +118,12 @@ class RuleForm(forms.ModelForm):
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, organisation: Organisation, **kwargs) -> None:
+    def __init__(self, *args, organisation: Organisation, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.instance.organisation = organisation
-        self.fields["farm"].queryset = Farm.objects.filter(organisation=organisation)
-        self.fields["site"].queryset = Site.objects.filter(
-            farm__organisation=organisation
-        ).select_related("farm")
+        farms = _scope_farms(organisation, user)
+        self.fields["farm"].queryset = farms
+        self.fields["site"].queryset = Site.objects.filter(farm__in=farms).select_related("farm")
         self.fields["site"].label_from_instance = str
         conditions = [
             c
@@ -236,11 +251,11 @@ class PolicyForm(forms.ModelForm):
             "quiet_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
 
-    def __init__(self, *args, organisation: Organisation, **kwargs) -> None:
+    def __init__(self, *args, organisation: Organisation, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.instance.organisation = organisation
         farm = self.fields["farm"]
-        farm.queryset = Farm.objects.filter(organisation=organisation)
+        farm.queryset = _scope_farms(organisation, user)
         farm.empty_label = _("Every farm of the organisation")
         self.fields["recipient_users"].queryset = organisation_users(organisation)
         self.fields["recipient_users"].label_from_instance = _user_label
@@ -424,3 +439,33 @@ class SilenceForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not has_site:
             self.fields["scope"].choices = [c for c in self.SCOPES if c[0] != "site"]
+
+
+# Names that only resolve inside a network (RFC 6761, RFC 8375 and common practice).
+LOCAL_NAMES = ("localhost", "localdomain", "local", "internal", "lan", "home.arpa")
+
+
+def validate_push_endpoint(url: str) -> str:
+    """A Web Push endpoint the worker may POST to: https on a public host.
+
+    The worker sends every alert of the subscriber to this URL, so a loopback,
+    private, link-local or otherwise non-global address would let a user aim our
+    server at the inside of its own network. Literal IPs (IPv4-mapped IPv6
+    included) and local names are refused; other names are not resolved here.
+    """
+    if not isinstance(url, str) or len(url) > 1000:
+        raise ValidationError(_("The push endpoint must be an https URL."))
+    URLValidator(schemes=["https"])(url)
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        ip = None
+    if ip is not None:
+        if ip.version == 6 and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        if not ip.is_global or ip.is_multicast:
+            raise ValidationError(_("The push endpoint must be on a public host."))
+    elif not host or any(host == n or host.endswith("." + n) for n in LOCAL_NAMES):
+        raise ValidationError(_("The push endpoint must be on a public host."))
+    return url

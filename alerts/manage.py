@@ -3,8 +3,8 @@
 The views stay thin: they ask ``farm.access`` (through the helpers here) who may do
 what, bind a form, and call these functions. Who may do what:
 
-* rules and policies belong to an organisation; its managers (and admins) change them,
-  everyone who can see the organisation reads them;
+* rules and policies belong to an organisation; its managers (and admins) change them;
+  they are read where their scope lies within the reader's farms (``farm.access``);
 * silences belong to a farm (or, for managers, a whole organisation); whoever may
   edit the farm — operators included — may silence and end a silence there;
 * bureau reviewers read everything in their region and change nothing.
@@ -23,7 +23,7 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -106,9 +106,8 @@ def visible_organisation_or_404(user: access.User, pk: int) -> Organisation:
 
 
 def visible_rules(user: access.User) -> QuerySet[Rule]:
-    return Rule.objects.filter(
-        organisation__in=access.visible_organisations(user), is_template=False
-    ).select_related("organisation", "farm", "site")
+    """Decided by ``farm.access``: only rules scoped within the user's readable farms."""
+    return access.visible_rules(user)
 
 
 def rule_or_404(user: access.User, pk: int) -> Rule:
@@ -119,10 +118,8 @@ def rule_or_404(user: access.User, pk: int) -> Rule:
 
 
 def visible_policies(user: access.User) -> QuerySet[NotificationPolicy]:
-    """An organisation's policies are visible to whoever sees the organisation."""
-    return NotificationPolicy.objects.filter(
-        organisation__in=access.visible_organisations(user)
-    ).select_related("organisation", "farm")
+    """Decided by ``farm.access``: a readable farm's policies and organisation-wide ones."""
+    return access.visible_policies(user)
 
 
 def policy_or_404(user: access.User, pk: int) -> NotificationPolicy:
@@ -133,12 +130,8 @@ def policy_or_404(user: access.User, pk: int) -> NotificationPolicy:
 
 
 def visible_silences(user: access.User) -> QuerySet[Silence]:
-    """Farm silences follow the farm's read scope; organisation-wide ones the organisation's."""
-    farms = access.visible_farms(user).values("pk")
-    orgs = access.visible_organisations(user).values("pk")
-    return Silence.objects.filter(
-        Q(farm__in=farms) | Q(farm__isnull=True, organisation__in=orgs)
-    ).select_related("organisation", "farm", "site", "rule", "created_by")
+    """Decided by ``farm.access``: silences scoped within the user's readable farms."""
+    return access.visible_silences(user)
 
 
 def silence_or_404(user: access.User, pk: int) -> Silence:

@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -28,7 +28,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alerts import chart, incidents, manage, rule_templates
-from alerts.forms import PolicyForm, RuleForm, SilenceForm, StepFormSet, policy_forms_valid
+from alerts.forms import (
+    PolicyForm,
+    RuleForm,
+    SilenceForm,
+    StepFormSet,
+    policy_forms_valid,
+    validate_push_endpoint,
+)
 from alerts.models import Incident, NotificationPolicy, PushSubscription, Rule
 from farm import access
 from farm.models import Organisation
@@ -136,17 +143,33 @@ def snooze(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def push_subscribe(request: HttpRequest) -> HttpResponse:
-    """Store the browser's ``PushSubscription.toJSON()`` so alerts reach this phone."""
+    """Store the browser's ``PushSubscription.toJSON()`` so alerts reach this phone.
+
+    An endpoint already registered by another user stays theirs (409): re-pointing it
+    would hand their alerts' encryption keys to whoever posts the same endpoint.
+    """
     try:
         data = json.loads(request.body)
         endpoint, keys = data["endpoint"], data["keys"]
-        p256dh, auth = str(keys["p256dh"]), str(keys["auth"])
-        URLValidator(schemes=["https"])(endpoint)
+        p256dh, auth = str(keys["p256dh"])[:200], str(keys["auth"])[:100]
+        validate_push_endpoint(endpoint)
     except (ValueError, KeyError, TypeError, ValidationError):
-        return HttpResponseBadRequest("expected PushSubscription.toJSON() with an https endpoint")
-    sub, created = PushSubscription.objects.update_or_create(
-        endpoint=endpoint, defaults={"user": request.user, "p256dh": p256dh, "auth": auth}
-    )
+        return HttpResponseBadRequest(
+            "expected PushSubscription.toJSON() with an https endpoint on a public host"
+        )
+    with transaction.atomic():
+        sub = PushSubscription.objects.select_for_update().filter(endpoint=endpoint).first()
+        if sub is not None and sub.user_id != request.user.pk:
+            return JsonResponse({"error": "endpoint registered by another user"}, status=409)
+        created = sub is None
+        if created:
+            sub = PushSubscription(endpoint=endpoint, user=request.user)
+        sub.p256dh, sub.auth = p256dh, auth
+        try:
+            with transaction.atomic():
+                sub.save()
+        except IntegrityError:  # registered by someone else a moment ago
+            return JsonResponse({"error": "endpoint registered by another user"}, status=409)
     return JsonResponse({"id": sub.pk, "created": created}, status=201 if created else 200)
 
 
@@ -165,9 +188,7 @@ def push_unsubscribe(request: HttpRequest) -> HttpResponse:
 def rules(request: HttpRequest) -> HttpResponse:
     """The rules of the organisations the user can see, and the templates to adopt."""
     orgs = list(access.visible_organisations(request.user).order_by("name"))
-    own = Rule.objects.filter(organisation__in=orgs, is_template=False).select_related(
-        "site", "farm"
-    )
+    own = list(access.visible_rules(request.user))
     by_org = [
         (
             org,
@@ -228,7 +249,7 @@ def rule_create(request: HttpRequest, org_id: int) -> HttpResponse:
             return HttpResponseBadRequest("unknown template")
         fields["template_key"] = manage.template_key_for(org.pk, key)
         instance = Rule(organisation=org, **fields)
-    form = RuleForm(_post(request), instance=instance, organisation=org)
+    form = RuleForm(_post(request), instance=instance, organisation=org, user=request.user)
     if request.method == "POST" and form.is_valid():
         rule = form.save(commit=False)
         manage.save_rule(rule, request.user, timezone.now())
@@ -241,7 +262,9 @@ def rule_create(request: HttpRequest, org_id: int) -> HttpResponse:
 def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     rule = manage.rule_or_404(request.user, pk)
     manage.require_manage(request.user, rule.organisation_id)
-    form = RuleForm(_post(request), instance=rule, organisation=rule.organisation)
+    form = RuleForm(
+        _post(request), instance=rule, organisation=rule.organisation, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         change = manage.save_rule(form.save(commit=False), request.user, timezone.now())
         messages.success(request, _change_text(rule, change))
@@ -311,7 +334,7 @@ def policies(request: HttpRequest) -> HttpResponse:
 
 def _policy_form(request: HttpRequest, policy: NotificationPolicy) -> HttpResponse:
     org = policy.organisation
-    form = PolicyForm(_post(request), instance=policy, organisation=org)
+    form = PolicyForm(_post(request), instance=policy, organisation=org, user=request.user)
     steps = StepFormSet(
         _post(request), instance=policy, prefix="steps", form_kwargs={"organisation": org}
     )

@@ -11,6 +11,15 @@ through this module (as NetBox applies tenancy through shared querysets):
 A user with several memberships gets the union. Objects outside the scope
 are reported as "not found" (404), never as "forbidden", so their existence
 does not leak; a write inside the read scope without write rights is a 403.
+
+Alert rules, notification policies and silences belong to an organisation but
+may be scoped to one farm, site or device; they are visible only where that
+scope lies within the user's readable farms (``visible_rules`` and friends).
+One without a farm, site or device applies to every farm of the organisation:
+it is visible to whoever reads at least one of those farms, since it governs
+theirs and names none of the others. So an operator of one farm, or a bureau
+reviewer of one county, does not see the thresholds and recipients set for
+another farm of the same organisation.
 """
 
 from __future__ import annotations
@@ -191,3 +200,75 @@ def role_names(user: User) -> set[str]:
     if user.is_superuser:
         roles.add(Role.ADMIN)
     return roles
+
+
+# --- alerting: rules, notification policies, silences ---------------------------------
+
+
+def _alerting_scope(user: User) -> tuple[QuerySet, QuerySet] | None:
+    """(readable farm ids, organisations with a readable farm), or None for everything."""
+    if scope_for(user).everything:
+        return None
+    farms = visible_farms(user)
+    return farms.values("pk"), farms.values("organisation_id")
+
+
+def visible_rules(user: User) -> QuerySet:
+    """An organisation's alert rules whose scope lies within the user's readable farms.
+
+    Every scope the rule names must be readable (its site's farm, its farm, its
+    device's farm); a rule naming none applies organisation-wide (see module doc).
+    Templates (rules of no organisation) are not included.
+    """
+    from alerts.models import Rule
+    from sensors.models import Device
+
+    rules = Rule.objects.filter(is_template=False).select_related("organisation", "farm", "site")
+    found = _alerting_scope(user)
+    if found is None:
+        return rules
+    farms, orgs = found
+    devices = Device.objects.filter(farm__in=farms).values("dev_eui")
+    return rules.filter(
+        Q(organisation__in=orgs)
+        & (Q(site__isnull=True) | Q(site__farm__in=farms))
+        & (Q(farm__isnull=True) | Q(farm__in=farms))
+        & (Q(device_eui="") | Q(device_eui__in=devices))
+    )
+
+
+def visible_policies(user: User) -> QuerySet:
+    """Notification policies of a readable farm, or organisation-wide ones (module doc)."""
+    from alerts.models import NotificationPolicy
+
+    policies = NotificationPolicy.objects.select_related("organisation", "farm")
+    found = _alerting_scope(user)
+    if found is None:
+        return policies
+    farms, orgs = found
+    return policies.filter(Q(organisation__in=orgs) & (Q(farm__isnull=True) | Q(farm__in=farms)))
+
+
+def visible_silences(user: User) -> QuerySet:
+    """Silences whose farm, site and rule all lie within the user's readable farms."""
+    from alerts.models import Silence
+
+    silences = Silence.objects.select_related("organisation", "farm", "site", "rule", "created_by")
+    found = _alerting_scope(user)
+    if found is None:
+        return silences
+    farms, orgs = found
+    return silences.filter(
+        Q(organisation__in=orgs)
+        & (Q(farm__isnull=True) | Q(farm__in=farms))
+        & (Q(site__isnull=True) | Q(site__farm__in=farms))
+        & (Q(rule__isnull=True) | Q(rule__in=visible_rules(user).values("pk")))
+    )
+
+
+def get_visible_or_404(qs: QuerySet, **lookup) -> Model:
+    """One object of an already scoped queryset; outside it, indistinguishable from absent."""
+    try:
+        return qs.get(**lookup)
+    except qs.model.DoesNotExist:
+        raise Http404 from None
