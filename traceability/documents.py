@@ -6,6 +6,8 @@ import io
 from datetime import UTC, datetime
 from typing import Any
 
+from django.utils import timezone
+
 from traceability import vocab
 from traceability.models import Lot
 
@@ -25,22 +27,27 @@ def label_sheet(lot: Lot, code: str, template: str, count: int) -> io.BytesIO:
     return io.BytesIO(render_labels([spec] * count, template))
 
 
-def certificate(lot: Lot, code: str) -> io.BytesIO:
+def certificate(lot: Lot, code: str, now: datetime | None = None) -> io.BytesIO:
     """承诺达标合格证 for a released lot, with the trace QR on the same sheet (证码合一)."""
     from traceability.labels import certificate_pdf
 
+    return io.BytesIO(certificate_pdf(certificate_fields(lot, now), code))
+
+
+def certificate_fields(lot: Lot, now: datetime | None = None) -> dict[str, str]:
+    """What the certificate says; it is issued on the site's date (Beijing time: a UTC date
+    would still be yesterday before 08:00)."""
     farm = lot.origin.farm
-    fields = {
+    return {
         "product": lot.product_name,
         "quantity": f"{lot.quantity} {lot.unit}",
         "origin": f"{farm.region.name} {farm.name}",
         "producer": lot.organisation.name,
         "contact": lot.organisation.contact_phone,
-        "issued": datetime.now(UTC).date().isoformat(),
+        "issued": timezone.localdate(now or timezone.now()).isoformat(),
         "lot": lot.lot_number,
         "basis": _basis(lot),
     }
-    return io.BytesIO(certificate_pdf(fields, code))
 
 
 def _basis(lot: Lot) -> str:

@@ -15,9 +15,12 @@ data was unavailable, so no page shows the lot as compliant on a guess.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from traceability import withdrawal
 from traceability.models import InputRecord, Inspection, Lot
@@ -30,18 +33,44 @@ LOOKBACK_DAYS = 365
 
 @dataclass(frozen=True)
 class Block:
+    """One reason the lot may not leave.
+
+    ``message`` is an English template with ``%(name)s`` parameters: ``reason`` fills it in
+    English, as the record chain keeps it (override events list the reasons they
+    overrode); ``text`` fills its translation, for people.
+    """
+
     kind: str  # "phi" | "withdrawal" | "inspection"
-    reason: str
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
     record_id: int | None = None
     until: date | None = None  # None: waiting does not cure it
     accumulated_dd: float | None = None
     required_dd: float | None = None
     unknown: bool = False  # could not be judged (time series unavailable), blocks anyway
+    via: tuple[str, ...] = ()  # source lots it was inherited through, nearest first
 
     @property
     def key(self) -> str:
         """Which record blocks, stable while the reason's figures change (degree-days)."""
         return f"{self.kind}:{self.record_id}"
+
+    @property
+    def reason(self) -> str:
+        text = self.message % self.params
+        for lot_number in self.via:
+            text = SOURCE_LOT % {"lot": lot_number, "reason": text}
+        return text
+
+    @property
+    def text(self) -> str:
+        text = gettext(self.message) % self.params
+        for lot_number in self.via:
+            text = gettext(SOURCE_LOT) % {"lot": lot_number, "reason": text}
+        return text
+
+
+SOURCE_LOT = gettext_noop("source lot %(lot)s: %(reason)s")
 
 
 @dataclass
@@ -71,7 +100,7 @@ def relevant_inputs(lot: Lot, upto: date):
 def check(lot: Lot, now: datetime | None = None, timeseries: Any = None) -> GateResult:
     """Every reason ``lot`` may not leave yet, judged at ``now``."""
     now = now or datetime.now(UTC)
-    today = now.date()
+    today = timezone.localdate(now)  # the site's date: a UTC date is yesterday before 08:00
     harvest = lot.harvest_date
     cut = harvest or today
     result = GateResult()
@@ -106,36 +135,38 @@ def _source_blocks(lot: Lot, now: datetime, timeseries: Any, seen: set[int]) -> 
         for b in inherited:
             if b.kind == "inspection" and b.record_id is None:
                 continue
-            out.append(
-                Block(
-                    b.kind,
-                    f"source lot {source.lot_number}: {b.reason}",
-                    b.record_id,
-                    b.until,
-                    b.accumulated_dd,
-                    b.required_dd,
-                    b.unknown,
-                )
-            )
+            out.append(replace(b, via=(*b.via, source.lot_number)))
     return out
 
 
 def _interval_block(
     rec: InputRecord, kind: str, safe_on: date, harvest: date | None, today: date
 ) -> list[Block]:
-    what = "pre-harvest interval" if kind == "phi" else "withdrawal period"
+    params = {
+        "product": rec.product,
+        "applied": rec.applied_on.isoformat(),
+        "ends": safe_on.isoformat(),
+    }
     if harvest is not None and harvest < safe_on:
-        return [
-            Block(
-                kind,
-                f"harvested {harvest} inside the {what} of {rec.product} "
-                f"(applied {rec.applied_on}, ends {safe_on})",
-                rec.pk,
-                None,
+        message = (
+            gettext_noop(
+                "harvested %(harvest)s inside the pre-harvest interval of %(product)s "
+                "(applied %(applied)s, ends %(ends)s)"
             )
-        ]
+            if kind == "phi"
+            else gettext_noop(
+                "harvested %(harvest)s inside the withdrawal period of %(product)s "
+                "(applied %(applied)s, ends %(ends)s)"
+            )
+        )
+        return [Block(kind, message, {**params, "harvest": harvest.isoformat()}, rec.pk, None)]
     if harvest is None and today < safe_on:
-        return [Block(kind, f"{what} of {rec.product} runs until {safe_on}", rec.pk, safe_on)]
+        message = (
+            gettext_noop("pre-harvest interval of %(product)s runs until %(ends)s")
+            if kind == "phi"
+            else gettext_noop("withdrawal period of %(product)s runs until %(ends)s")
+        )
+        return [Block(kind, message, params, rec.pk, safe_on)]
     return []
 
 
@@ -153,35 +184,41 @@ def _degree_day_block(
         dd = withdrawal.accumulate(timeseries, lot.origin, rec.applied_on, until)
     except InfluxError as exc:
         log.warning("degree-days of lot %s unavailable: %s", lot.pk, exc)
-        reason = (
-            f"withdrawal period of {rec.product}: {required:.0f} degree-days, "
+        message = gettext_noop(
+            "withdrawal period of %(product)s: %(required)s degree-days, "
             "temperature data unavailable"
         )
-        return [Block("withdrawal", reason, rec.pk, None, None, required, unknown=True)]
+        params = {"product": rec.product, "required": f"{required:.0f}"}
+        return [Block("withdrawal", message, params, rec.pk, None, None, required, unknown=True)]
     finally:
         if own:
             timeseries.close()
     if dd.accumulated >= required:
         return []
+    params = {
+        "product": rec.product,
+        "accumulated": f"{dd.accumulated:.0f}",
+        "required": f"{required:.0f}",
+    }
     if harvest is not None:
-        reason = (
-            f"harvested after {dd.accumulated:.0f} of {required:.0f} degree-days of the "
-            f"withdrawal period of {rec.product}"
+        message = gettext_noop(
+            "harvested after %(accumulated)s of %(required)s degree-days of the "
+            "withdrawal period of %(product)s"
         )
-        return [Block("withdrawal", reason, rec.pk, None, dd.accumulated, required)]
-    until_day = dd.projected_release(required, now.date())
-    reason = (
-        f"withdrawal period of {rec.product}: {dd.accumulated:.0f} of {required:.0f} degree-days"
+        return [Block("withdrawal", message, params, rec.pk, None, dd.accumulated, required)]
+    until_day = dd.projected_release(required, timezone.localdate(now))
+    message = gettext_noop(
+        "withdrawal period of %(product)s: %(accumulated)s of %(required)s degree-days"
     )
-    return [Block("withdrawal", reason, rec.pk, until_day, dd.accumulated, required)]
+    return [Block("withdrawal", message, params, rec.pk, until_day, dd.accumulated, required)]
 
 
 def _inspection_blocks(lot: Lot) -> list[Block]:
     latest = lot.inspections.order_by("-tested_on", "-created").first()
     if latest is not None and latest.result == Inspection.Result.FAIL:
-        return [
-            Block("inspection", f"latest inspection ({latest.tested_on}) failed", latest.pk, None)
-        ]
+        message = gettext_noop("latest inspection (%(tested_on)s) failed")
+        params = {"tested_on": latest.tested_on.isoformat()}
+        return [Block("inspection", message, params, latest.pk, None)]
     if lot.requires_inspection and latest is None:
-        return [Block("inspection", "no inspection recorded", None, None)]
+        return [Block("inspection", gettext_noop("no inspection recorded"), {}, None, None)]
     return []

@@ -28,6 +28,11 @@ class GateBlocked(Exception):
         self.result = result
         super().__init__("; ".join(b.reason for b in result.blocks))
 
+    @property
+    def text(self) -> str:
+        """The blocks in the reader's language."""
+        return "; ".join(b.text for b in self.result.blocks)
+
 
 class NotAllowed(Exception):
     """The action needs a role the user does not have (e.g. a gate override)."""
