@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alerts import manage
 from alerts.models import EscalationStep, NotificationPolicy, Rule
+from alerts.rule_text import editable_description, stored_description
 from alerts.transports import transport_kinds
 from farm import access
 from farm.models import Farm, Organisation, Plot, Role, Site
@@ -143,6 +144,10 @@ class RuleForm(forms.ModelForm):
         if not self.is_bound:
             self.initial.setdefault("window_minutes", _minutes(self.instance.window))
             self.initial.setdefault("for_minutes", _minutes(self.instance.for_duration))
+            self.initial["description"] = editable_description(self.instance)
+
+    def clean_description(self) -> str:
+        return stored_description(self.instance, self.cleaned_data.get("description", ""))
 
     def clean_device_eui(self) -> str:
         return self.cleaned_data.get("device_eui", "").strip().lower()

@@ -15,6 +15,9 @@ from django.db.models import Q
 from alerts import live
 from alerts.models import AlertState, Incident, IncidentEvent, Rule
 from alerts.transports.messages import metric_label
+from farm.units import duration_text
+from sensors.faults import fault_label
+from vision.labels import class_label
 
 E = IncidentEvent.Kind
 C = Rule.Condition
@@ -56,6 +59,14 @@ def fmt(value: float | None, metric: str) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".") + (f" {unit}" if unit else "")
 
 
+def value_text(rule: Rule, value: float | None, metric: str = "") -> str:
+    """The incident's value as read: a reading in its unit, or for the hours-below rule
+    the hours themselves ("8 小时 15 分钟", never "8.25 mg/L")."""
+    if rule.condition == C.TIME_BELOW and value is not None:
+        return duration_text(value * 3600)
+    return fmt(value, metric or rule.metric)
+
+
 def subject_of(rule: Rule, metric: str = "") -> str:
     """What is wrong, in the farmer's words: 溶解氧, 稻飞虱, 网关离线."""
     if rule.condition == C.GATEWAY_SILENT:
@@ -65,7 +76,7 @@ def subject_of(rule: Rule, metric: str = "") -> str:
     if rule.condition == C.NO_DATA:
         return f"{metric_label(rule.metric)}无数据"
     if rule.source == Rule.Source.DETECTION:
-        return rule.metric
+        return class_label(rule.metric)
     return metric_label(rule.metric)
 
 
@@ -83,6 +94,8 @@ def threshold_text(rule: Rule) -> str:
 def title_of(rule: Rule, place: str, subject: str, note: str = "") -> str:
     """ "1号塘 溶解氧低于3 mg/L", "1号塘 溶解氧探头故障：fouled" — the real cause, named."""
     if note:
+        if rule.condition == C.PROBE_FAULT:
+            note = fault_label(note)  # a code from the node, named in the site's language
         return f"{place} {subject}：{note}"[:200]
     word = _WORDS.get(rule.condition)
     if word:
@@ -118,7 +131,7 @@ def open_incident(
         title=title_of(rule, place, subject, note),
         subject=subject[:64],
         value=state.last_value,
-        value_text=fmt(state.last_value, value_metric or rule.metric),
+        value_text=value_text(rule, state.last_value, value_metric),
         threshold_text=threshold_text(rule),
         opened_at=at,
     )
@@ -130,7 +143,7 @@ def resolve(incident: Incident, at: datetime, value: float | None) -> None:
     incident.resolved_at = at
     if value is not None:
         incident.value = value
-        incident.value_text = fmt(value, incident.rule.metric)
+        incident.value_text = value_text(incident.rule, value)
     incident.save(update_fields=["resolved_at", "value", "value_text"])
 
 

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from alerts import chart, incidents, manage, rule_templates
+from alerts import chart, incidents, manage, rule_templates, rule_text
 from alerts.forms import (
     PolicyForm,
     RuleForm,
@@ -204,7 +204,9 @@ def rules(request: HttpRequest) -> HttpResponse:
             "by_org": by_org,
             "templates": Rule.objects.filter(is_template=True).order_by("template_key"),
             "template_choices": rule_templates.TEMPLATES,
-            "groups": sorted(rule_templates.GROUPS),
+            "groups": rule_text.group_choices(),
+            "show_basis": any(can for _org, _rules, can in by_org)
+            or access.is_read_only(request.user),
         },
     )
 

@@ -153,7 +153,7 @@ def test_detection_counts_fire_detection_rules(world: World):
     event = DetectionEvent(at(0), world.farm.pk, world.plot.pk, "cam-1", "brown_planthopper", 1200)
     [t] = evaluate_detections([event], now=at(0))
     assert t.new == "firing"
-    assert Incident.objects.get().title.startswith("大棚 brown_planthopper高于")
+    assert Incident.objects.get().title.startswith("大棚 褐飞虱高于")  # the class as people say it
 
 
 def test_linear_and_log_linear_dawn_projection_match_the_worked_example():

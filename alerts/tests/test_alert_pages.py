@@ -105,5 +105,8 @@ def test_a_manager_adopts_the_templates_and_an_operator_cannot(world: World):
     assert client_for(world.stranger).post(url).status_code == 404
     assert client_for(world.manager).post(url, {"group": "grass_carp_pond"}).status_code == 302
     page = client_for(world.farmer).get("/alerts/rules/").content.decode()
-    assert "GB 11607-89" in page
+    assert "过去 24 小时内溶解氧累计 8 小时不高于 5 mg/L 时提醒。" in page  # the plain summary
+    assert "GB 11607-89" not in page  # the sources are for managers
+    page = client_for(world.manager).get("/alerts/rules/").content.decode()
+    assert 'data-testid="rule-basis"' in page and "GB 11607-89" in page
     assert world.org.alert_rules.filter(template_key="gc.do.floor").exists()
