@@ -12,8 +12,8 @@ counter *run* is part of the key, and the check for a new run comes first:
    repeat.
 
 ``SharedDedup`` keeps that state in Redis so that the bridges of a share group
-agree: one Lua script per batch (one round trip, the hot path stays in Python
-and Redis does ~2 commands per uplink), keys expiring after the window. When
+agree: one Lua script per batch (one round trip; Redis reads and writes the whole
+batch with a few HMGET/HSET calls), entries expiring after the window. When
 Redis cannot be reached it falls back to ``Dedup``, the same rules in process
 memory, logs once, and tries Redis again every ``retry_s``.
 """
@@ -64,14 +64,14 @@ class Dedup:
             self.resets += 1
             history.clear()
             last = None
+        if last is None or t >= last[1]:
+            self.last[eui] = (up.f_cnt, t)
         before = history.get(up.f_cnt)
         if before is not None and abs(t - before) < self.window_ns:
             return True
         history[up.f_cnt] = t
         if len(history) > self.MAX_PER_DEVICE:
             del history[next(iter(history))]
-        if last is None or t >= last[1]:
-            self.last[eui] = (up.f_cnt, t)
         return False
 
     def check(self, ups: Sequence[Uplink]) -> list[bool]:
@@ -80,25 +80,79 @@ class Dedup:
         return [is_repeat(up) for up in ups]
 
 
-# ARGV: window (ms), key TTL (ms), key prefix, records "kind\teui\tsession\tfcnt\ttime_ms\n".
-# Per device a hash {s: session, r: run, l: last fCnt, t: its time}; per uplink a key
-# <prefix>u:<eui>:<run>:<fcnt> holding the time it was first seen. Returns the repeat
-# flags as a string of "0"/"1" and the number of counter resets found.
+# One call per batch. ARGV: window (ms), key prefix, records
+# "kind\tdevEUI\tsession\tfCnt\ttime_ms\n". State lives in hashes per window-long slice
+# of Redis's own clock (one clock for every bridge): <prefix>d:<slice> maps a DevEUI to
+# "session\trun\tlast fCnt\tits time", <prefix>u:<slice> maps "devEUI:run:fCnt" to the
+# time the uplink was first seen. Reads look in this slice and the one before, writes
+# go to this slice, and a slice expires two windows after its last write: every entry
+# lives at least one window. Whole batches are read and written with a few HMGET/HSET
+# calls, not a command per uplink. Returns the repeat flags ("0"/"1") and the resets.
 _SCRIPT = """
-local window, ttl, prefix = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-local devices, flags, resets = {}, {}, 0
-local record = "(%a)\\t(%x+)\\t([^\\t]*)\\t(%d+)\\t(%-?%d+)\\n"
-for kind, eui, session, fcnt, t in string.gmatch(ARGV[4], record) do
-  fcnt, t = tonumber(fcnt), tonumber(t)
-  local d = devices[eui]
-  if d == nil then
-    local v = redis.call("HMGET", prefix .. "d:" .. eui, "s", "r", "l", "t")
-    d = {s = v[1] or "", r = tonumber(v[2]) or 0, l = tonumber(v[3]), t = tonumber(v[4])}
-    devices[eui] = d
+local window, prefix = tonumber(ARGV[1]), ARGV[2]
+local clock = redis.call("TIME")
+local now_ms = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local slice = math.floor(now_ms / window)
+local ttl = 2 * window
+
+local function hmget(key, fields)
+  local out = {}
+  for i = 1, #fields, 1000 do
+    local part = {}
+    for j = i, math.min(i + 999, #fields) do part[#part + 1] = fields[j] end
+    local values = redis.call("HMGET", key, unpack(part))
+    for j = 1, #part do out[i + j - 1] = values[j] end
   end
+  return out
+end
+
+local function hset(key, pairs_)
+  if #pairs_ == 0 then return end
+  for i = 1, #pairs_, 1000 do
+    local part = {}
+    for j = i, math.min(i + 999, #pairs_) do part[#part + 1] = pairs_[j] end
+    redis.call("HSET", key, unpack(part))
+  end
+  redis.call("PEXPIRE", key, ttl)
+end
+
+local function recent(kind, fields)
+  local now = hmget(prefix .. kind .. ":" .. slice, fields)
+  local before = hmget(prefix .. kind .. ":" .. (slice - 1), fields)
+  for i = 1, #fields do
+    if not now[i] then now[i] = before[i] end
+  end
+  return now
+end
+
+-- the records, and every device's state
+local records, euis, devices = {}, {}, {}
+local pattern = "(%a)\\t(%x+)\\t([^\\t]*)\\t(%d+)\\t(%-?%d+)\\n"
+for kind, eui, session, fcnt, t in string.gmatch(ARGV[3], pattern) do
+  records[#records + 1] = {kind, eui, session, tonumber(fcnt), tonumber(t)}
+  if devices[eui] == nil then
+    devices[eui] = false
+    euis[#euis + 1] = eui
+  end
+end
+local stored = recent("d", euis)
+for i, eui in ipairs(euis) do
+  local d = {s = "", r = 0}
+  local v = stored[i]
+  if v then
+    local s, r, l, lt = string.match(v, "^([^\\t]*)\\t(%d+)\\t(%-?%d*)\\t(%-?%d*)$")
+    if s then d = {s = s, r = tonumber(r), l = tonumber(l), t = tonumber(lt)} end
+  end
+  devices[eui] = d
+end
+
+-- new counter runs first (joins, sessions, reboots), then the key of each uplink
+local resets, keys = 0, {}
+for i, rec in ipairs(records) do
+  local kind, eui, session, fcnt, t = rec[1], rec[2], rec[3], rec[4], rec[5]
+  local d = devices[eui]
   if kind == "J" then
     d.r, d.l, d.t = d.r + 1, nil, nil
-    flags[#flags + 1] = "0"
   else
     if session ~= "" and session ~= d.s then
       d.s, d.r, d.l, d.t = session, d.r + 1, nil, nil
@@ -107,34 +161,48 @@ for kind, eui, session, fcnt, t in string.gmatch(ARGV[4], record) do
       d.r, d.l, d.t = d.r + 1, nil, nil
       resets = resets + 1
     end
-    local key = prefix .. "u:" .. eui .. ":" .. d.r .. ":" .. fcnt
-    local repeated = false
-    if not redis.call("SET", key, t, "NX", "PX", ttl) then
-      local before = tonumber(redis.call("GET", key))
-      if before ~= nil and math.abs(t - before) < window then
-        repeated = true
-      else
-        redis.call("SET", key, t, "PX", ttl)
-      end
-    end
-    if repeated then
-      flags[#flags + 1] = "1"
-    else
-      flags[#flags + 1] = "0"
-      if d.t == nil or t >= d.t then d.l, d.t = fcnt, t end
-    end
+    if d.t == nil or t >= d.t then d.l, d.t = fcnt, t end
+    keys[i] = eui .. ":" .. d.r .. ":" .. fcnt
   end
 end
-for eui, d in pairs(devices) do
-  local key = prefix .. "d:" .. eui
-  if d.l ~= nil then
-    redis.call("HSET", key, "s", d.s, "r", d.r, "l", d.l, "t", d.t)
+
+-- repeats: a key first seen within the window of this uplink's time
+local wanted, index = {}, {}
+for i = 1, #records do
+  local key = keys[i]
+  if key and index[key] == nil then
+    wanted[#wanted + 1] = key
+    index[key] = #wanted
+  end
+end
+local firsts = recent("u", wanted)
+local flags, writes, pending = {}, {}, {}
+for i, rec in ipairs(records) do
+  local key, t = keys[i], rec[5]
+  local first = nil
+  if key then first = pending[key] or tonumber(firsts[index[key]]) end
+  if key and first and math.abs(t - first) < window then
+    flags[i] = "1"
   else
-    redis.call("HSET", key, "s", d.s, "r", d.r)
-    redis.call("HDEL", key, "l", "t")
+    flags[i] = "0"
+    if key then
+      pending[key] = t
+      writes[#writes + 1] = key
+      writes[#writes + 1] = string.format("%d", t)
+    end
   end
-  redis.call("PEXPIRE", key, ttl)
 end
+hset(prefix .. "u:" .. slice, writes)
+
+local states = {}
+for _, eui in ipairs(euis) do
+  local d = devices[eui]
+  local last = "\\t"
+  if d.l ~= nil then last = string.format("%d\\t%d", d.l, d.t) end
+  states[#states + 1] = eui
+  states[#states + 1] = d.s .. "\\t" .. d.r .. "\\t" .. last
+end
+hset(prefix .. "d:" .. slice, states)
 return {table.concat(flags), resets}
 """
 
@@ -186,7 +254,7 @@ class SharedDedup:
             for up in ups
         )
         try:
-            flags, resets = self.script(args=[self.window_ms, self.window_ms, self.prefix, records])
+            flags, resets = self.script(args=[self.window_ms, self.prefix, records])
         except self._errors as exc:
             if self.shared:
                 log.warning(

@@ -388,6 +388,20 @@ def test_retransmissions_and_redeliveries_are_still_dropped(fleet, redis_prefix,
     assert len(batch.times) == 1 and not batch2.times and p.counters.duplicates == 3
 
 
+@pytest.mark.parametrize("kind", ["local", "shared"])
+def test_a_join_or_a_new_session_starts_a_fresh_counter(redis_prefix, kind):
+    dedup = Dedup(600) if kind == "local" else shared(redis_prefix)
+    eui = "0011223344556677"
+
+    def up(f_cnt: int, seconds: int, session: str = "", event: str = "up") -> Uplink:
+        return Uplink("tts", event, eui, NOW_NS + seconds * 10**9, f_cnt=f_cnt, session=session)
+
+    flags = dedup.check([up(1, 0, "s1"), up(1, 5, "s2"), up(1, 6, "s2")])
+    assert flags == [False, False, True]
+    flags = dedup.check([up(2, 10, "s2"), up(0, 11, event="join"), up(2, 20, "s2")])
+    assert flags == [False, False, False]
+
+
 def copies(fleet: Fleet, count: int) -> tuple[list, list]:
     """Two gateways' copies of each uplink, as two network-server events milliseconds apart."""
     a, b = [], []
