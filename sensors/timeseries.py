@@ -405,6 +405,33 @@ class TimeSeries:
                     out[metric] = (from_ms(t), v)
         return out
 
+    def latest_many(
+        self, dev_euis: Iterable[str], now: datetime | None = None
+    ) -> dict[str, dict[str, tuple[datetime, float]]]:
+        """``latest()`` for a page of devices in one round trip: ``{dev_eui: {metric: ...}}``."""
+        euis = sorted(set(dev_euis))
+        if not euis:
+            return {}
+        if not all(_DEV_EUI.match(e) for e in euis):
+            raise ValueError("not a DevEUI")
+        horizon = to_ns((now or datetime.now(UTC)) + LATEST_SKEW)
+        statements = [
+            f'SELECT last({ident(metric, METRIC_MEASUREMENT)}) FROM "{RAW_RP}".'
+            f'{ident(measurement, MEASUREMENTS)} WHERE "device" =~ $d AND time <= $horizon '
+            'GROUP BY "device"'
+            for metric, measurement in METRIC_MEASUREMENT.items()
+        ]
+        params = {"d": {"regex": "^(" + "|".join(euis) + ")$"}, "horizon": horizon}
+        results = self.query_all("; ".join(statements), params)
+        out: dict[str, dict[str, tuple[datetime, float]]] = {e: {} for e in euis}
+        for metric, rows in zip(METRIC_MEASUREMENT, results, strict=True):
+            for s in rows:
+                t, v = s["values"][0][:2]
+                eui = s.get("tags", {}).get("device")
+                if v is not None and eui in out:
+                    out[eui][metric] = (from_ms(t), v)
+        return out
+
     def regional(
         self, metric: str, division_code: str, start: datetime, end: datetime
     ) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from farm.api import views
+from sensors.api.urls import routes as sensor_routes
 
 router = DefaultRouter()
 router.register("regions", views.RegionViewSet, basename="region")
@@ -11,5 +12,8 @@ router.register("farms", views.FarmViewSet, basename="farm")
 router.register("sites", views.SiteViewSet, basename="site")
 router.register("plots", views.PlotViewSet, basename="plot")
 router.register("ponds", views.PondViewSet, basename="pond")
+# Each app keeps its own api/ package; one router gives them one root and one schema.
+for prefix, viewset, basename in (*sensor_routes,):
+    router.register(prefix, viewset, basename=basename)
 
 urlpatterns = router.urls
