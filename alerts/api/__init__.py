@@ -1,0 +1,1 @@
+"""REST API of the alerts app: incidents, their history, and acknowledging them."""
