@@ -7,6 +7,11 @@ Series layout (DESIGN.md §4): one measurement per domain (``soil``, ``water``,
 ``air``, ``device``); tags ``org`` (organisation id), ``region`` (county
 GB/T 2260 code), ``farm`` (id), ``site`` (id), ``device`` (DevEUI) — bounded
 cardinality, never a reading or free text; fields are the canonical metrics.
+The bridge adds to each uplink's ``device`` point ``f_cnt`` and ``gateways``, and
+when needed ``faults`` (probe faults and implausible readings), ``rejected``
+(radio metadata dropped as not finite or out of range, with the reason) and
+``clock_skew_s`` (the event's own time minus the receive time it was stored at,
+when the event time was implausible).
 Raw points live in the finite retention policy ``raw``; hourly roll-ups
 (``mean_<metric>``, ``min_…``, ``max_…``, ``count_…``) in ``<domain>_1h`` under
 the retention policy ``rollup``.

@@ -15,7 +15,8 @@ counter *run* is part of the key, and the check for a new run comes first:
 agree: one Lua script per batch (one round trip; Redis reads and writes the whole
 batch with a few HMGET/HSET calls), entries expiring after the window. When
 Redis cannot be reached it falls back to ``Dedup``, the same rules in process
-memory, logs once, and tries Redis again every ``retry_s``.
+memory, logs once, and tries Redis again every ``retry_s``. The script touches keys
+it does not declare, so it needs one Redis (with replicas if wanted), not a Cluster.
 """
 
 from __future__ import annotations

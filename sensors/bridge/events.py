@@ -55,7 +55,7 @@ class Uplink:
     gateways: tuple[str, ...] = ()
     session: str = ""  # TTS session_key_id: changes when the device re-joins
     battery_pct: float | None = None
-    ns_time_ns: int = 0  # the network server's receive time, when the event carries it
+    ns_time: object = None  # the network server's receive time as sent, parsed only if needed
     clock_skew_ns: int = 0  # event time minus the time stored, when the event time was refused
     rejected: str = ""  # "rssi:not_finite,snr:out_of_range": metadata dropped, and why
     junk_gateways: int = 0  # gateway ids that are not EUI-64s
@@ -230,7 +230,7 @@ def settle_time(up: Uplink, received_ns: int, max_future_ns: int, max_age_ns: in
     t = up.time_ns
     if oldest <= t <= newest:
         return False
-    ns_time = up.ns_time_ns
+    ns_time = _ns_time(up.ns_time)
     settled = ns_time if oldest <= ns_time <= newest else received_ns
     up.clock_skew_ns = t - settled
     up.time_ns = settled
@@ -305,7 +305,7 @@ def _chirpstack(event: str, doc: dict, received_ns: int) -> Uplink | None:
         rssi=rssi,
         snr=snr,
         gateways=gateways,
-        ns_time_ns=_ns_time(best.get("nsTime")) if best else 0,
+        ns_time=best.get("nsTime") if best else None,
         rejected=",".join(rejected),
         junk_gateways=junk,
     )
@@ -345,7 +345,7 @@ def _tts(event: str, doc: dict, received_ns: int) -> Uplink | None:
         gateways=gateways,
         session=_session(up.get("session_key_id", "")),
         battery_pct=battery,
-        ns_time_ns=_ns_time(up.get("received_at")),
+        ns_time=up.get("received_at"),
         rejected=",".join(rejected),
         junk_gateways=junk,
     )

@@ -195,7 +195,9 @@ def test_a_clock_a_few_minutes_fast_is_within_the_skew_and_kept(fleet):
 
 
 def test_settle_time_prefers_a_plausible_network_server_time():
-    up = Uplink("chirpstack", "up", "0011223344556677", YEAR_2100_NS, ns_time_ns=NOW_NS - 10**9)
+    up = Uplink(
+        "chirpstack", "up", "0011223344556677", YEAR_2100_NS, ns_time=rfc3339(NOW_NS - 10**9)
+    )
     assert settle_time(up, NOW_NS, 600 * 10**9, 400 * 86400 * 10**9)
     assert up.time_ns == NOW_NS - 10**9 and up.clock_skew_ns == YEAR_2100_NS - up.time_ns
 
