@@ -61,6 +61,18 @@ class DeviceSerializer(serializers.ModelSerializer):
         return self.context.get("latest_error", "")
 
 
+class MetricField(serializers.ChoiceField):
+    """A canonical metric; an unknown one is refused with the list of known ones."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data not in self.choices:
+            raise serializers.ValidationError(
+                _('Unknown metric "%(metric)s"; known metrics: %(known)s.')
+                % {"metric": data[:40], "known": ", ".join(METRICS)}
+            )
+        return super().to_internal_value(data)
+
+
 class ReadingsQuerySerializer(serializers.Serializer):
     """``?device=<DevEUI>`` or ``?site=<id>``, ``metric``, and an optional range.
 
@@ -72,13 +84,7 @@ class ReadingsQuerySerializer(serializers.Serializer):
         r"^[0-9a-fA-F]{16}$", required=False, help_text=_("DevEUI, 16 hex digits")
     )
     site = serializers.IntegerField(required=False, min_value=1, help_text=_("plot or pond id"))
-    metric = serializers.ChoiceField(
-        choices=METRICS,
-        error_messages={
-            "invalid_choice": _('Unknown metric "{input}"; known metrics: %(metrics)s.')
-            % {"metrics": ", ".join(METRICS)}
-        },
-    )
+    metric = MetricField(choices=METRICS)
     start = serializers.DateTimeField(required=False)
     end = serializers.DateTimeField(required=False)
 
