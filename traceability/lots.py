@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from farm.models import Role, Site
 from traceability import environment, events, gate, vocab
@@ -345,7 +346,7 @@ def process(
         spec = replace(spec, growing_started=source.growing_started)
     new = create_lot(spec, user)
     new.parents.add(source)
-    new.harvest_date = when.date()
+    new.harvest_date = timezone.localdate(when)  # the site's date, not UTC's
     new.status = Lot.Status.HARVESTED
     new.save(update_fields=["harvest_date", "status"])
     doc = events.transformation_event(source, consumed_quantity, new, when)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -80,7 +80,7 @@ def linkset(request: HttpRequest, lot: Lot, target: str) -> dict[str, Any]:
 def _input_rows(lot: Lot, blocks: list[gate.Block]) -> list[dict[str, Any]]:
     blocked = {b.record_id for b in blocks if b.kind in ("phi", "withdrawal")}
     unknown = {b.record_id for b in blocks if b.unknown}
-    upto = lot.harvest_date or datetime.now(UTC).date()
+    upto = lot.harvest_date or timezone.localdate()
     rows = []
     for rec in InputRecord.objects.filter(
         site_id=lot.origin_id,
@@ -188,7 +188,8 @@ def _custody(lot: Lot) -> list[dict[str, Any]]:
             continue
         step = step_name(event_type, biz_step)
         last = rows[-1] if rows else None
-        if last and last["step"] == step and last["time"].date() == when.date():
+        same_day = last and timezone.localdate(last["time"]) == timezone.localdate(when)
+        if last and last["step"] == step and same_day:
             last["count"] += 1
         else:
             rows.append({"step": step, "time": when, "count": 1})

@@ -25,7 +25,7 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -106,7 +106,7 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": [
                 (e, public.step_name(e.event_type, e.biz_step)) for e in lot.events.order_by("seq")
             ],
-            "inputs": gate.relevant_inputs(lot, lot.harvest_date or datetime.now(UTC).date()),
+            "inputs": gate.relevant_inputs(lot, lot.harvest_date or timezone.localdate()),
             "gate": gate.check(lot),
             "verification": events.verify(lot),
             "can_edit": access.can_edit_farm(request.user, lot.origin.farm_id),

@@ -81,6 +81,7 @@ def test_a_probe_fault_is_named_in_the_incident_title(world: World):
         ("reminder 2", "第 2 次提醒"),
         ("step 1: 90 min unacknowledged", "第 1 级：1 小时 30 分钟 无人确认"),
         ("no_response", "探头无响应"),
+        ("until 2026-07-20T04:00:00+00:00: 已开增氧机", "至 07-20 12:00：已开增氧机"),
         ("已开增氧机", "已开增氧机"),
     ],
 )
