@@ -207,12 +207,16 @@
     }
   }
 
+  // The part at url as a parsed document; null when it is gone or out of reach (404/403).
   function fetchHTML(url) {
     return fetch(url, {
       credentials: "same-origin",
       headers: { "X-Requested-With": "fetch" },
       cache: "no-store",
     }).then(function (response) {
+      // A redirect is the login page (the session ended): that says nothing about
+      // the part asked for, so keep what is on screen rather than remove it.
+      if (response.redirected) throw new Error(url + ": redirected to " + response.url);
       if (response.status === 404 || response.status === 403) return null;
       if (!response.ok) throw new Error(url + ": HTTP " + response.status);
       return response.text().then(function (text) {
