@@ -59,6 +59,7 @@ class BridgeConfig:
     adopt_after_s: int = 5  # a group member gone this long is announced down (delayed will)
     adopt_grace_s: float = 3.0  # ... and adopted if still down this much later
     drain_timeout_s: float = 60.0  # leaving the group: longest wait for our queue to drain
+    keeper: bool = True  # share group: hold the keeper that covers a broker restart
     on_readings: str = ""  # dotted path "package.module:function"
     extra: dict[str, str] = field(default_factory=dict)
 

@@ -47,7 +47,7 @@ from sensors.bridge.pipeline import (
     Pipeline,
     ReadingEvent,
 )
-from sensors.bridge.share_group import Adoption, InboxItem, Link, Roster, Topics
+from sensors.bridge.share_group import Adoption, InboxItem, Keeper, Link, Roster, Topics
 from sensors.bridge.spool import Spool
 from sensors.bridge.writer import DurableWriter
 from sensors.timeseries import InfluxError, TimeSeries
@@ -118,6 +118,9 @@ class Bridge:
         self.adoptions: dict[str, Adoption] = {}
         self.adopted = 0  # crashed members' sessions taken over and drained
         self.left_group = False
+        self.keeper: Keeper | None = None
+        self.keeper_free = True  # nobody announced holding the group's keeper
+        self.keeper_try_at = 0.0
         self.client = self._client()
         self.link = Link(self.client)
         self.link.live = False
@@ -129,6 +132,7 @@ class Bridge:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         return client
 
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
@@ -141,9 +145,13 @@ class Bridge:
         self.connected = True
         if self.config.share_group and self.stopping.is_set():
             return  # leaving the group: take no new share
-        client.subscribe([(topic, 1) for topic in self.config.subscriptions()])
+        _, self.link.subscribe_mid = client.subscribe(
+            [(topic, 1) for topic in self.config.subscriptions()]
+        )
         if self.config.share_group:
-            client.subscribe(self.topics.members, 1)
+            client.subscribe([(self.topics.members, 1), (self.topics.keeper, 1)])
+            # Let the retained keeper state arrive before taking a keeper that looks free.
+            self.keeper_try_at = time.monotonic() + Keeper.jitter()
             client.publish(self.topics.state(self.config.client_id), share_group.UP, 1, True)
         log.info(
             "connected to %s:%d as %s (session present: %s)",
@@ -167,12 +175,21 @@ class Bridge:
             return
         self.inbox.append((topic, message.payload, message.mid, message.qos, self.link))
 
-    def _on_group_message(self, topic: str, payload: bytes) -> None:
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
         link = self.link
-        if link.marker and payload == link.marker:
+        if mid == link.subscribe_mid and not any(rc.is_failure for rc in reason_codes):
+            link.subscribed = True
+
+    def _on_group_message(self, topic: str, payload: bytes) -> None:
+        link, topics = self.link, self.topics
+        if topic == topics.keeper:
+            self.keeper_free = not payload.startswith(share_group.HELD)
+            if self.keeper_free:
+                self.keeper_try_at = time.monotonic() + Keeper.jitter()
+        elif topic.startswith(topics.members[:-1]):
+            self.roster.note(topic.removeprefix(topics.members[:-1]), payload)
+        elif link.marker and payload == link.marker:
             link.drained = True
-        else:
-            self.roster.note(topic.removeprefix(self.topics.base), payload)
 
     def _deliver(self, topic: str, payload: bytes, mid: int, qos: int, link: Link) -> None:
         """Messages of an adopted session join our own batches."""
@@ -211,6 +228,8 @@ class Bridge:
             self.save_status()
             for adoption in self.adoptions.values():
                 adoption.abandon()
+            if self.keeper:
+                self.keeper.release()
             if self.config.share_group and not self.left_group:
                 # Our session stays and the will announces it down: another member adopts it.
                 self.client.disconnect(WITH_WILL)
@@ -264,7 +283,20 @@ class Bridge:
         time.sleep(0.001 if n else 0.005)
 
     def _tend_group(self) -> None:
-        """Adopt members seen down; finish adoptions whose sessions are drained."""
+        """Hold the keeper when it is free; adopt members seen down; finish adoptions."""
+        c = self.config
+        if self.keeper and not self.keeper.tend():
+            self.keeper = None  # another member holds it now
+        if (
+            c.keeper
+            and self.keeper is None
+            and self.keeper_free
+            and self.link.subscribed
+            and not self.stopping.is_set()
+            and time.monotonic() >= self.keeper_try_at
+        ):
+            self.keeper = Keeper(c, c.client_id, self._deliver, lambda: self.link.subscribed)
+            self.keeper_free = False
         if not self.stopping.is_set():
             for orphan in self.roster.due():
                 if orphan not in self.adoptions and self.connected:
@@ -288,7 +320,10 @@ class Bridge:
         if not link.live:
             log.warning("leaving share group %s: broker unreachable; session kept", c.share_group)
             return
-        self.client.unsubscribe([*c.subscriptions(), self.topics.members])
+        if self.keeper:
+            self.keeper.release()
+            self.keeper = None
+        self.client.unsubscribe([*c.subscriptions(), self.topics.members, self.topics.keeper])
         share_group.start_drain(link, self.topics.marker(c.client_id))
         deadline = time.monotonic() + c.drain_timeout_s
         while link.live and time.monotonic() < deadline:
@@ -441,6 +476,8 @@ class Bridge:
                 "connected": self.connected,
                 "inbox": len(self.inbox),
                 "adopting": sorted(self.adoptions),
+                "keeper": self.keeper is not None,
+                "keeper_forwarded": self.keeper.forwarded if self.keeper else 0,
                 "adopted": self.adopted,
                 "spool_pending": int(self.spool.pending),
                 "rejected_batches": self.writer.rejected_batches,

@@ -27,11 +27,21 @@ collecting its share. The equivalent built here:
 
 So stopping a member delays nothing; a crashed member's in-flight window and the share
 routed to it until adoption wait ``adopt_after_s + adopt_grace_s`` and are then written.
+
+Mosquitto also does not save shared subscriptions (``persist__subs_save`` writes only the
+non-shared ones, up to 2.1), so after a broker crash the group subscribes again only when
+its members reconnect, and uplinks published before that reach nobody. One member holds
+the group's *keeper* (``Keeper``, on by default): a persistent session with the same topic
+filters, not shared, which the broker restores and queues for. Normally its holder acks
+what it gets unread; after a reconnect, or on taking the keeper over, it hands what was
+queued to its bridge up to a marker published once a shared subscription is back. Most of
+it was written already and is de-duplicated; what the group missed is written.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import time
 import uuid
 from collections import deque
@@ -49,6 +59,10 @@ log = logging.getLogger("sensors.bridge")
 UP = b"up"
 DOWN = b"down"
 ADOPTED = b"adopted"
+HELD = b"held"
+# The keeper's holder announces itself; if it vanishes, its will (after this delay) frees
+# the keeper for another member. A takeover continues the session: no will then.
+KEEPER_WILL_DELAY_S = 2
 # An adoption that has not finished after this long is taken over by another member
 # (its adopter died with the broker, or is stuck); a normal drain takes seconds.
 ADOPTION_STALE_S = 60.0
@@ -61,11 +75,21 @@ InboxItem = tuple[str, bytes, int, int, "Link"]
 class Link:
     """One MQTT connection. An ack is only valid on the connection that got the message."""
 
-    __slots__ = ("client", "drained", "live", "marker", "marker_sent_at")
+    __slots__ = (
+        "client",
+        "drained",
+        "live",
+        "marker",
+        "marker_sent_at",
+        "subscribe_mid",
+        "subscribed",
+    )
 
     def __init__(self, client: mqtt.Client) -> None:
         self.client = client
         self.live = True
+        self.subscribe_mid: int | None = None
+        self.subscribed = False  # the broker acknowledged our uplink subscriptions
         self.marker: bytes = b""  # token of the drain marker we wait for
         self.marker_sent_at = 0.0
         self.drained = False
@@ -80,13 +104,15 @@ class Topics:
 
     def __init__(self, config: BridgeConfig) -> None:
         self.base = f"{config.topic_prefix}agrimon/bridges/{config.share_group}/"
-        self.members = self.base + "+"
+        self.members = self.base + "members/+"
+        self.keeper = self.base + "keeper"
+        self.keeper_id = f"agrimon-keeper-{config.share_group}"
 
     def state(self, client_id: str) -> str:
-        return self.base + client_id
+        return self.base + "members/" + client_id
 
     def marker(self, client_id: str) -> str:
-        return self.base + client_id + "/drain"
+        return self.base + "drain/" + client_id
 
 
 def connect_properties(config: BridgeConfig) -> Properties:
@@ -97,8 +123,18 @@ def connect_properties(config: BridgeConfig) -> Properties:
     return props
 
 
-def new_client(config: BridgeConfig, client_id: str, *, reconnect: bool = True) -> mqtt.Client:
-    """An MQTT v5 client resuming ``client_id``'s session; in a group, with its ``down`` will."""
+def new_client(
+    config: BridgeConfig,
+    client_id: str,
+    *,
+    reconnect: bool = True,
+    will: tuple[str, int] | None = None,
+) -> mqtt.Client:
+    """An MQTT v5 client resuming ``client_id``'s session.
+
+    In a group it leaves a retained ``down`` will on its state topic, delayed (by default
+    a member's: its state topic, ``adopt_after_s``); ``will`` names another (topic, delay).
+    """
     client = mqtt.Client(
         mqtt.CallbackAPIVersion.VERSION2,
         client_id=client_id,
@@ -108,11 +144,14 @@ def new_client(config: BridgeConfig, client_id: str, *, reconnect: bool = True) 
     )
     if config.mqtt_username:
         client.username_pw_set(config.mqtt_username, config.mqtt_password)
-    client.reconnect_delay_set(min_delay=1, max_delay=5)
+    # Back fast after a broker restart: Mosquitto does not save shared subscriptions, so
+    # uplinks published before the group subscribes again reach nobody.
+    client.reconnect_delay_set(min_delay=0.1, max_delay=0.5)
     if config.share_group:
-        will = Properties(PacketTypes.WILLMESSAGE)
-        will.WillDelayInterval = config.adopt_after_s
-        client.will_set(Topics(config).state(client_id), DOWN, qos=1, retain=True, properties=will)
+        topic, delay = will or (Topics(config).state(client_id), config.adopt_after_s)
+        props = Properties(PacketTypes.WILLMESSAGE)
+        props.WillDelayInterval = delay
+        client.will_set(topic, DOWN, qos=1, retain=True, properties=props)
     return client
 
 
@@ -157,7 +196,7 @@ class Roster:
         self.due_at: dict[str, float] = {}
 
     def note(self, member: str, state: bytes) -> None:
-        if member == self.me or "/" in member:
+        if member == self.me:
             return
         if state == DOWN:
             self.due_at.setdefault(member, time.monotonic() + self.grace_s)
@@ -215,7 +254,7 @@ class Adoption:
         client.publish(
             self.topics.state(self.orphan), ADOPTED + b" " + self.adopter.encode(), 1, True
         )
-        client.unsubscribe([*self.config.subscriptions(), self.topics.members])
+        client.unsubscribe([*self.config.subscriptions(), self.topics.members, self.topics.keeper])
         start_drain(link, self.topics.marker(self.orphan))
 
     def _on_message(self, client, userdata, message) -> None:
@@ -268,3 +307,97 @@ class Adoption:
 
     def status(self) -> dict[str, Any]:
         return {"orphan": self.orphan, "resumed": self.resumed}
+
+
+class Keeper:
+    """Hold the group's keeper session: ack it unread, but hand over what a restart queued."""
+
+    def __init__(
+        self,
+        config: BridgeConfig,
+        holder: str,
+        deliver: Callable[[str, bytes, int, int, Link], None],
+        group_subscribed: Callable[[], bool],
+    ) -> None:
+        self.config = config
+        self.holder = holder
+        self.topics = Topics(config)
+        self.deliver = deliver
+        self.group_subscribed = group_subscribed
+        self.link: Link | None = None
+        self.forwarding = False  # handing queued uplinks to the bridge until the marker
+        self.forwarded = 0
+        self.taken_over = False
+        self.client = new_client(
+            config, self.topics.keeper_id, will=(self.topics.keeper, KEEPER_WILL_DELAY_S)
+        )
+        self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
+        self.client.on_disconnect = self._on_disconnect
+        connect(self.client, config)
+        self.client.loop_start()
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        if reason_code.is_failure:
+            log.warning("keeper: connection refused (%s)", reason_code)
+            return
+        link = Link(client)
+        # A session that was there may hold uplinks the group never got (a broker restart,
+        # a holder that vanished): hand them over until the marker.
+        self.forwarding = bool(flags.session_present)
+        self.link = link
+        client.publish(self.topics.keeper, HELD + b" " + self.holder.encode(), 1, True)
+        filters = [self.config.topic_prefix + t for t in self.config.topics]
+        client.subscribe([(f, 1) for f in filters])
+        if self.forwarding:
+            log.info("keeper: resumed its session; handing queued uplinks to the bridge")
+
+    def _on_message(self, client, userdata, message) -> None:
+        link = self.link
+        if link is None:
+            return
+        if message.topic.startswith(self.topics.base):
+            if link.marker and message.payload == link.marker:
+                self.forwarding = False
+                link.drained = True
+                log.info("keeper: handed over %d queued uplinks", self.forwarded)
+            client.ack(message.mid, message.qos)
+        elif self.forwarding:
+            self.forwarded += 1
+            self.deliver(message.topic, message.payload, message.mid, message.qos, link)
+        else:
+            client.ack(message.mid, message.qos)
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        if self.link:
+            self.link.live = False
+        if reason_code == 142:  # session taken over: another member holds the keeper now
+            self.taken_over = True
+            client.disconnect()  # stops the reconnect loop
+
+    def tend(self) -> bool:
+        """Publish the marker when due; False once another member took the keeper over."""
+        if self.taken_over:
+            self.client.loop_stop()
+            return False
+        link = self.link
+        if link is None or not link.live or not self.forwarding:
+            return True
+        due = not link.marker or time.monotonic() - link.marker_sent_at > MARKER_RETRY_S
+        # Once a shared subscription is back the group gets every new uplink; everything
+        # before the marker is what may have reached nobody.
+        if due and self.group_subscribed():
+            start_drain(link, self.topics.marker(self.topics.keeper_id))
+        return True
+
+    def release(self) -> None:
+        """Let another member hold the keeper; its session (and subscriptions) stay."""
+        if self.link and self.link.live:
+            self.client.publish(self.topics.keeper, b"", 1, True)
+            self.client.disconnect()
+        self.client.loop_stop()
+
+    @staticmethod
+    def jitter() -> float:
+        """Seconds to wait before taking a free keeper, so members rarely collide."""
+        return random.uniform(0.3, 1.5)
