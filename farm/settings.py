@@ -208,6 +208,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "INFO"},
+    # axes logs every login at INFO; lockouts and failures (WARNING) are what matter
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Serve static files straight from the apps while developing; collected files in production.

@@ -82,6 +82,8 @@ def lot_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def lot_create(request: HttpRequest) -> HttpResponse:
+    if not access.editable_farms(request.user).exists():
+        raise PermissionDenied("no farm to start a lot on")  # a reviewer: read-only
     sites = access.scope(request.user, Site.objects.select_related("farm"), "farm", write=True)
     form = LotForm(request.POST or None, sites=sites)
     if request.method == "POST" and form.is_valid():
@@ -148,11 +150,23 @@ def input_create(request: HttpRequest, site_pk: int) -> HttpResponse:
     )
 
 
+def _form_errors(form) -> str:
+    """A form's errors in one line, each after its field's label (not its code name)."""
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        text = " ".join(errors)
+        parts.append(
+            _("%(field)s: %(errors)s") % {"field": label, "errors": text} if label else text
+        )
+    return _("; ").join(parts)
+
+
 def _act(request: HttpRequest, pk: int, form_class, action) -> HttpResponse:
     lot = _lot(request, pk, write=True)
     form = form_class(request.POST)
     if not form.is_valid():
-        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        messages.error(request, _form_errors(form))
     else:
         try:
             result = action(lot, form)
@@ -161,7 +175,7 @@ def _act(request: HttpRequest, pk: int, form_class, action) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, "; ".join(exc.messages))
         except (lots.NotAllowed, ValueError) as exc:
-            messages.error(request, str(exc))
+            messages.error(request, getattr(exc, "text", str(exc)))
         else:
             if isinstance(result, Lot) and result.pk != lot.pk:  # processing made a new lot
                 return redirect("traceability:lot-detail", pk=result.pk)
@@ -375,7 +389,7 @@ def epcis_import(request: HttpRequest) -> HttpResponse:
                     raw=raw,
                 )
             except imports.UploadRejected as exc:
-                context["upload_error"] = str(exc)
+                context["upload_error"] = exc.text
                 status = 400
             except imports.SchemaMissing:
                 context["upload_error"] = _("EPCIS validation is not set up on this server.")
