@@ -133,6 +133,7 @@ def open_page(browser, server: Server, username: str, path: str):
     page.on("websocket", lambda ws: sockets.append(ws))
     page.click("form:not(.inline) button[type=submit]")
     page.wait_for_selector("[data-live-status]")
+    page.wait_for_load_state("load")  # later "load" events would be reloads
     page.evaluate("window.__notReloaded = true")
     loads: list = []
     page.on("load", lambda: loads.append(1))
