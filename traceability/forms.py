@@ -194,5 +194,5 @@ class ImportForm(forms.Form):
         try:
             check_upload(upload.name, upload.content_type or "", upload.size)
         except UploadRejected as exc:
-            raise forms.ValidationError(str(exc)) from None
+            raise forms.ValidationError(exc.text) from None
         return upload

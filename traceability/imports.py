@@ -31,6 +31,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext, gettext_noop
 
 from traceability.epcis_document import EPCISValidator, Problem
 from traceability.epcis_hash import canonical_identifier, event_hash_id
@@ -62,7 +63,19 @@ _EPC_KEYS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
 
 
 class UploadRejected(ValueError):
-    """The upload is not something we can read as an EPCIS JSON document at all."""
+    """The upload is not something we can read as an EPCIS JSON document at all.
+
+    ``str()`` is the English reason (logs, the command line); ``text`` is it in the
+    reader's language.
+    """
+
+    def __init__(self, message: str, **params: Any):
+        self.message, self.params = message, params
+        super().__init__(message % params if params else message)
+
+    @property
+    def text(self) -> str:
+        return gettext(self.message) % self.params if self.params else gettext(self.message)
 
 
 class SchemaMissing(RuntimeError):
@@ -135,34 +148,49 @@ def check_upload(name: str, content_type: str, size: int) -> None:
     """Refuse what cannot be an EPCIS JSON file before reading it."""
     if size > MAX_BYTES:
         raise UploadRejected(
-            f"the file is {size:,} bytes; the limit is {MAX_BYTES:,} bytes. Split it by date."
+            gettext_noop(
+                "the file is %(size)s bytes; the limit is %(limit)s bytes. Split it by date."
+            ),
+            size=f"{size:,}",
+            limit=f"{MAX_BYTES:,}",
         )
     if size == 0:
-        raise UploadRejected("the file is empty")
+        raise UploadRejected(gettext_noop("the file is empty"))
     if not name.lower().endswith(SUFFIXES):
-        raise UploadRejected("only EPCIS JSON files (.json or .jsonld) can be imported")
+        raise UploadRejected(
+            gettext_noop("only EPCIS JSON files (.json or .jsonld) can be imported")
+        )
     if content_type.split(";")[0].strip().lower() not in CONTENT_TYPES:
-        raise UploadRejected(f"a {content_type} file is not EPCIS JSON")
+        raise UploadRejected(gettext_noop("a %(type)s file is not EPCIS JSON"), type=content_type)
 
 
 def parse(raw: bytes) -> dict[str, Any]:
     """The uploaded bytes as a JSON object, or a reason a person can act on."""
     if len(raw) > MAX_BYTES:
-        raise UploadRejected(f"the document is larger than {MAX_BYTES:,} bytes")
+        raise UploadRejected(
+            gettext_noop("the document is larger than %(limit)s bytes"), limit=f"{MAX_BYTES:,}"
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UploadRejected(f"the file is not UTF-8 text (byte {exc.start})") from None
+        raise UploadRejected(
+            gettext_noop("the file is not UTF-8 text (byte %(byte)s)"), byte=exc.start
+        ) from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UploadRejected(
-            f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+            gettext_noop("not valid JSON: %(error)s at line %(line)s, column %(column)s"),
+            error=exc.msg,
+            line=exc.lineno,
+            column=exc.colno,
         ) from None
     except RecursionError:
-        raise UploadRejected("not valid JSON: nested too deeply") from None
+        raise UploadRejected(gettext_noop("not valid JSON: nested too deeply")) from None
     if not isinstance(document, dict):
-        raise UploadRejected("an EPCIS document is a JSON object, not a list or a value")
+        raise UploadRejected(
+            gettext_noop("an EPCIS document is a JSON object, not a list or a value")
+        )
     return document
 
 

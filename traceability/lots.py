@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from farm.models import Role, Site
 from traceability import environment, events, gate, vocab
@@ -35,8 +36,31 @@ class GateBlocked(Exception):
         return "; ".join(b.text for b in self.result.blocks)
 
 
+class LotError(ValueError):
+    """An action the lot's state or the input does not allow.
+
+    ``str()`` is the English message (logs, tests); ``text`` is it in the reader's language,
+    with the lot's status named as people say it.
+    """
+
+    def __init__(self, message: str, **params: Any):
+        self.message, self.params = message, params
+        super().__init__(message % params if params else message)
+
+    @property
+    def text(self) -> str:
+        params = dict(self.params)
+        if "status" in params:
+            params["status"] = Lot.Status(params["status"]).label
+        return gettext(self.message) % params if params else gettext(self.message)
+
+
 class NotAllowed(Exception):
     """The action needs a role the user does not have (e.g. a gate override)."""
+
+    @property
+    def text(self) -> str:
+        return gettext(str(self))
 
 
 @dataclass(frozen=True)
@@ -109,7 +133,7 @@ def harvest(
 def _harvest(lot: Lot, on: date, quantity: Decimal | None, user, sensors: list[dict]) -> Lot:
     locked = Lot.objects.select_for_update().get(pk=lot.pk)
     if locked.status != Lot.Status.GROWING:
-        raise ValueError(f"lot is {locked.status}, not growing")
+        raise LotError(gettext_noop("the lot is %(status)s, not growing"), status=locked.status)
     locked.harvest_date = on
     if quantity is not None:
         locked.quantity = quantity
@@ -188,7 +212,7 @@ def _pass_gate(
     if not override_reason.strip():
         raise GateBlocked(pending)
     if user is None or not _is_manager(user, lot):
-        raise NotAllowed("only a manager may override the compliance gate")
+        raise NotAllowed(gettext_noop("only a manager may override the compliance gate"))
     events.record(
         lot,
         events.override_event(lot, pending, override_reason),
@@ -210,7 +234,10 @@ def release(
     """Release a harvested lot; a blocked gate needs a manager's override with a reason."""
     lot = Lot.objects.select_for_update().get(pk=lot.pk)
     if lot.status != Lot.Status.HARVESTED:
-        raise ValueError(f"only a harvested lot can be released (this one is {lot.status})")
+        raise LotError(
+            gettext_noop("only a harvested lot can be released (this one is %(status)s)"),
+            status=lot.status,
+        )
     result = _pass_gate(
         lot,
         user,
@@ -235,7 +262,7 @@ def ship(
     """
     lot = Lot.objects.select_for_update().get(pk=lot.pk)
     if lot.status != Lot.Status.RELEASED:
-        raise ValueError("only a released lot can be shipped")
+        raise LotError(gettext_noop("only a released lot can be shipped"))
     _pass_gate(
         lot,
         user,
@@ -255,9 +282,12 @@ def receive(lot: Lot, from_party: str, *, user=None, when: datetime | None = Non
     """A shipped lot arrives at a place we run (cold store, packhouse): back in stock."""
     lot = Lot.objects.select_for_update().get(pk=lot.pk)
     if lot.status != Lot.Status.SHIPPED:
-        raise ValueError(f"only a shipped lot can be received (this one is {lot.status})")
+        raise LotError(
+            gettext_noop("only a shipped lot can be received (this one is %(status)s)"),
+            status=lot.status,
+        )
     if not from_party.strip():
-        raise ValueError("say whom the lot was received from")
+        raise LotError(gettext_noop("say whom the lot was received from"))
     lot.status = Lot.Status.RELEASED
     lot.save(update_fields=["status"])
     events.record(lot, events.receiving_event(lot, from_party, when), user=user)
@@ -291,16 +321,21 @@ def pack(lot: Lot, case_count: int, per_case: Decimal, *, user=None) -> list[Tra
     """
     lot = Lot.objects.select_for_update().get(pk=lot.pk)
     if lot.status not in (Lot.Status.HARVESTED, Lot.Status.RELEASED):
-        raise ValueError(
-            f"only a harvested or released lot can be packed (this one is {lot.status})"
+        raise LotError(
+            gettext_noop("only a harvested or released lot can be packed (this one is %(status)s)"),
+            status=lot.status,
         )
     if not 1 <= case_count <= MAX_CASES:
-        raise ValueError(f"between 1 and {MAX_CASES} cases per packing run")
+        raise LotError(gettext_noop("between 1 and %(max)s cases per packing run"), max=MAX_CASES)
     if per_case <= 0:
-        raise ValueError("each case must hold something")
+        raise LotError(gettext_noop("each case must hold something"))
     left = remaining(lot)
     if case_count * per_case > left:
-        raise ValueError(f"only {left} {lot.unit} of the lot are left to pack")
+        raise LotError(
+            gettext_noop("only %(left)s %(unit)s of the lot are left to pack"),
+            left=left,
+            unit=lot.unit,
+        )
     first = lot.events.filter(event_type="AggregationEvent").count() + 1
     now = datetime.now(UTC)
     return [
@@ -330,16 +365,23 @@ def process(
     """
     source = Lot.objects.select_for_update().get(pk=source_lot.pk)
     if source.status not in (Lot.Status.HARVESTED, Lot.Status.RELEASED):
-        raise ValueError(
-            f"only a harvested or released lot can be processed (this one is {source.status})"
+        raise LotError(
+            gettext_noop(
+                "only a harvested or released lot can be processed (this one is %(status)s)"
+            ),
+            status=source.status,
         )
     if new_lot_spec.origin.farm.organisation_id != source.organisation_id:
-        raise ValueError("the new lot must belong to the same organisation")
+        raise LotError(gettext_noop("the new lot must belong to the same organisation"))
     if consumed_quantity <= 0:
-        raise ValueError("processing must consume some of the lot")
+        raise LotError(gettext_noop("processing must consume some of the lot"))
     left = remaining(source)
     if consumed_quantity > left:
-        raise ValueError(f"only {left} {source.unit} of the lot are left to process")
+        raise LotError(
+            gettext_noop("only %(left)s %(unit)s of the lot are left to process"),
+            left=left,
+            unit=source.unit,
+        )
     when = when or datetime.now(UTC)
     spec = new_lot_spec
     if spec.growing_started is None:
@@ -374,11 +416,18 @@ def sell(
     """
     lot = Lot.objects.select_for_update().get(pk=lot.pk)
     if lot.status not in (Lot.Status.RELEASED, Lot.Status.SHIPPED):
-        raise ValueError(f"only a released or shipped lot can be sold (this one is {lot.status})")
+        raise LotError(
+            gettext_noop("only a released or shipped lot can be sold (this one is %(status)s)"),
+            status=lot.status,
+        )
     if not buyer.strip() or not invoice_ref.strip():
-        raise ValueError("a sale needs the buyer and the invoice number")
+        raise LotError(gettext_noop("a sale needs the buyer and the invoice number"))
     if quantity is not None and not 0 < quantity <= lot.quantity:
-        raise ValueError(f"sell between 0 and {lot.quantity} {lot.unit}")
+        raise LotError(
+            gettext_noop("sell between 0 and %(quantity)s %(unit)s"),
+            quantity=lot.quantity,
+            unit=lot.unit,
+        )
     _pass_gate(
         lot,
         user,

@@ -160,12 +160,12 @@ def test_rejected_upload_names_the_event(login, fish_lot, gtin_lot, epcis_schema
 @pytest.mark.parametrize(
     ("content", "name", "kind", "why"),
     [
-        (b"\x89PNG\r\n\x1a\n....", "photo.png", "image/png", ".json or .jsonld"),
-        (b"<EPCISDocument/>", "partner.json", "application/json", "not valid JSON"),
-        (b'{"type": "EPCISDocument",', "partner.json", "application/json", "not valid JSON"),
-        (b"\xff\xfe\x00\x01", "partner.json", "application/json", "not UTF-8"),
-        (b"[1, 2, 3]", "partner.json", "application/json", "JSON object"),
-        (b"{}", "partner.json", "image/png", "not EPCIS JSON"),
+        (b"\x89PNG\r\n\x1a\n....", "photo.png", "image/png", "只能导入 EPCIS JSON 文件"),
+        (b"<EPCISDocument/>", "partner.json", "application/json", "不是有效的 JSON"),
+        (b'{"type": "EPCISDocument",', "partner.json", "application/json", "不是有效的 JSON"),
+        (b"\xff\xfe\x00\x01", "partner.json", "application/json", "不是 UTF-8 文本"),
+        (b"[1, 2, 3]", "partner.json", "application/json", "必须是 JSON 对象"),
+        (b"{}", "partner.json", "image/png", "文件不是 EPCIS JSON"),
         (b"", "partner.json", "application/json", "空文件"),  # Django: "is empty"
     ],
 )
@@ -180,7 +180,7 @@ def test_unreadable_uploads_are_a_clear_400(
 def test_oversized_upload_is_a_clear_400(login, fish_lot, epcis_schema, monkeypatch):
     monkeypatch.setattr(imports, "MAX_BYTES", 1000)
     resp = _upload(login("manager_honghu"), fish_lot.organisation_id, b" " * 1001 + b"{}")
-    assert resp.status_code == 400 and "the limit is 1,000 bytes" in resp.content.decode()
+    assert resp.status_code == 400 and "上限为 1,000 字节" in resp.content.decode()
 
 
 def test_only_managers_import_and_only_for_their_organisation(login, fish_lot, epcis_schema):

@@ -58,3 +58,13 @@ def test_an_interval_ends_on_the_beijing_date_not_the_utc_one(plot):
 def test_the_certificate_is_dated_in_beijing_time(plot):
     lot = tomato_lot(plot)
     assert documents.certificate_fields(lot, now=EARLY_MORNING)["issued"] == "2026-06-29"
+
+
+def test_a_refused_action_is_explained_in_chinese(plot, login):
+    lot = tomato_lot(plot)
+    client = login("manager_gongan")
+    zh = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    page = client.post(f"/trace/lots/{lot.pk}/ship/", {"destination": "武汉"}, follow=True, **zh)
+    assert "只有已放行的批次才能发货" in page.content.decode()
+    page = client.post(f"/trace/lots/{lot.pk}/ship/", {}, follow=True, **zh)
+    assert "目的地：该字段是必填项。" in page.content.decode()
