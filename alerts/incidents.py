@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from alerts import live
 from alerts.models import AlertState, Incident, IncidentEvent, Rule
@@ -195,9 +196,9 @@ def snooze(
 ) -> None:
     """Quiet reminders and escalation until ``until``; they resume if still firing."""
     if until <= now:
-        raise ValidationError("a snooze must end in the future")
+        raise ValidationError(_("A snooze must end in the future."))
     if not reason.strip():
-        raise ValidationError("say why the alert is snoozed")
+        raise ValidationError(_("Say why the alert is snoozed."))
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     incident.snoozed_until = until
     incident.snooze_reason = reason.strip()[:200]
@@ -211,7 +212,7 @@ def silence(
 ) -> None:
     """No notifications at all for this incident until ``until`` (e.g. pond being drained)."""
     if until <= now or not reason.strip():
-        raise ValidationError("a silence needs a reason and an end in the future")
+        raise ValidationError(_("A silence needs a reason and an end in the future."))
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     incident.silenced_until = until
     incident.silence_reason = reason.strip()[:200]

@@ -123,9 +123,9 @@ def snooze(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         minutes = int(request.POST.get("minutes", ""))
     except ValueError:
-        return HttpResponseBadRequest("minutes must be a number")
+        return HttpResponseBadRequest(_("The snooze length must be a number of minutes."))
     if minutes not in SNOOZE_CHOICES:
-        return HttpResponseBadRequest("unsupported snooze length")
+        return HttpResponseBadRequest(_("Choose one of the offered snooze lengths."))
     now = timezone.now()
     try:
         incidents.snooze(
