@@ -69,7 +69,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses={200: serializers.IncidentDetailSerializer})
     @action(detail=True, methods=["post"])
-    def acknowledge(self, request: Request, pk: str | None = None) -> Response:
+    def acknowledge(self, request: Request, pk: str | None = None, **kwargs) -> Response:
         """Stop reminders and escalation, as the page's button does; a repeat changes nothing."""
         incident = self.get_object()
         if not access.can_edit_farm(request.user, incident.farm_id):

@@ -110,7 +110,7 @@ class ReadingsViewSet(viewsets.ViewSet):
         parameters=[serializers.ReadingsQuerySerializer],
         responses={200: serializers.ReadingsSerializer},
     )
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request, *args, **kwargs) -> Response:
         query = serializers.ReadingsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data

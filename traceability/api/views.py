@@ -45,7 +45,7 @@ class LotViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(filters=False, responses={200: serializers.TraceEventSerializer(many=True)})
     @action(detail=True, methods=["get"])
-    def events(self, request: Request, pk: str | None = None) -> Response:
+    def events(self, request: Request, pk: str | None = None, **kwargs) -> Response:
         """The lot's EPCIS events in chain order (``seq``), corrections included."""
         lot = self.get_object()
         events = TraceEvent.objects.filter(lot=lot).select_related("corrects").order_by("seq")
