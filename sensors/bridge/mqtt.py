@@ -119,7 +119,11 @@ class Bridge:
         self.adopted = 0  # crashed members' sessions taken over and drained
         self.left_group = False
         self.keeper: Keeper | None = None
-        self.keeper_free = True  # nobody announced holding the group's keeper
+        # The retained keeper state: who holds it ("" nobody), how many states we have
+        # seen, and how many we had seen when ours was lost (only a newer one counts).
+        self.keeper_holder = ""
+        self.keeper_seen = 0
+        self.keeper_lost_at_seen = -1
         self.keeper_try_at = 0.0
         self.client = self._client()
         self.link = Link(self.client)
@@ -183,9 +187,9 @@ class Bridge:
     def _on_group_message(self, topic: str, payload: bytes) -> None:
         link, topics = self.link, self.topics
         if topic == topics.keeper:
-            self.keeper_free = not payload.startswith(share_group.HELD)
-            if self.keeper_free:
-                self.keeper_try_at = time.monotonic() + Keeper.jitter()
+            self.keeper_holder = share_group.keeper_holder(payload)
+            self.keeper_seen += 1
+            self.keeper_try_at = time.monotonic() + Keeper.jitter()
         elif topic.startswith(topics.members[:-1]):
             self.roster.note(topic.removeprefix(topics.members[:-1]), payload)
         elif link.marker and payload == link.marker:
@@ -286,17 +290,20 @@ class Bridge:
         """Hold the keeper when it is free; adopt members seen down; finish adoptions."""
         c = self.config
         if self.keeper and not self.keeper.tend():
-            self.keeper = None  # another member holds it now
+            # Its connection ended: taken over by another member, or the broker went away.
+            # A state seen after this says which (``held <other>``, or ours restored).
+            self.keeper = None
+            self.keeper_lost_at_seen = self.keeper_seen
         if (
             c.keeper
             and self.keeper is None
-            and self.keeper_free
+            and self.keeper_holder in ("", c.client_id)
+            and self.keeper_seen > self.keeper_lost_at_seen
             and self.link.subscribed
             and not self.stopping.is_set()
             and time.monotonic() >= self.keeper_try_at
         ):
             self.keeper = Keeper(c, c.client_id, self._deliver, lambda: self.link.subscribed)
-            self.keeper_free = False
         if not self.stopping.is_set():
             for orphan in self.roster.due():
                 if orphan not in self.adoptions and self.connected:

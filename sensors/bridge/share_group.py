@@ -15,7 +15,7 @@ collecting its share. The equivalent built here:
   back every message has arrived; once those are written and acked the member ends its
   session (DISCONNECT with Session Expiry 0). Nothing is lost or left waiting;
 * a member announces itself with a retained ``up`` on
-  ``<prefix>agrimon/bridges/<group>/<client id>`` and leaves a retained will ``down``
+  ``<prefix>agrimon/bridges/<group>/members/<client id>`` and a retained will ``down``
   delayed by ``adopt_after_s`` (the broker drops a delayed will if the member reconnects
   in time);
 * a member that sees another one ``down`` (and still ``down`` ``adopt_grace_s`` later)
@@ -35,7 +35,9 @@ the group's *keeper* (``Keeper``, on by default): a persistent session with the 
 filters, not shared, which the broker restores and queues for. Normally its holder acks
 what it gets unread; after a reconnect, or on taking the keeper over, it hands what was
 queued to its bridge up to a marker published once a shared subscription is back. Most of
-it was written already and is de-duplicated; what the group missed is written.
+it was written already and is de-duplicated; what the group missed is written. The price:
+the broker sends every uplink twice (to the group and to the keeper), and the holder acks
+the keeper's copy. With a broker that saves shared subscriptions, set ``keeper`` off.
 """
 
 from __future__ import annotations
@@ -121,6 +123,11 @@ def connect_properties(config: BridgeConfig) -> Properties:
     props.ReceiveMaximum = config.receive_maximum
     props.MaximumPacketSize = config.max_packet_bytes
     return props
+
+
+def keeper_holder(state: bytes) -> str:
+    """The client id in a retained keeper state (``held <id>``); empty when it is free."""
+    return state[len(HELD) + 1 :].decode() if state.startswith(HELD + b" ") else ""
 
 
 def new_client(
@@ -327,9 +334,15 @@ class Keeper:
         self.link: Link | None = None
         self.forwarding = False  # handing queued uplinks to the bridge until the marker
         self.forwarded = 0
-        self.taken_over = False
+        self.started = time.monotonic()
+        # No reconnecting by itself: Mosquitto closes a taken-over connection without a
+        # reason, and two holders reconnecting would take it from each other for ever.
+        # The bridge takes the keeper again when the retained state says it may.
         self.client = new_client(
-            config, self.topics.keeper_id, will=(self.topics.keeper, KEEPER_WILL_DELAY_S)
+            config,
+            self.topics.keeper_id,
+            reconnect=False,
+            will=(self.topics.keeper, KEEPER_WILL_DELAY_S),
         )
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
@@ -371,17 +384,16 @@ class Keeper:
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         if self.link:
             self.link.live = False
-        if reason_code == 142:  # session taken over: another member holds the keeper now
-            self.taken_over = True
-            client.disconnect()  # stops the reconnect loop
 
     def tend(self) -> bool:
-        """Publish the marker when due; False once another member took the keeper over."""
-        if self.taken_over:
+        """Publish the marker when due; False once the keeper's connection has ended."""
+        link = self.link
+        if (link is not None and not link.live) or (
+            link is None and time.monotonic() - self.started > 10
+        ):
             self.client.loop_stop()
             return False
-        link = self.link
-        if link is None or not link.live or not self.forwarding:
+        if link is None or not self.forwarding:
             return True
         due = not link.marker or time.monotonic() - link.marker_sent_at > MARKER_RETRY_S
         # Once a shared subscription is back the group gets every new uplink; everything
