@@ -5,12 +5,17 @@ Every change writes an ``IncidentEvent`` (who, when, why) and is pushed live.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import datetime
+from typing import ParamSpec, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from alerts import live
@@ -21,6 +26,22 @@ from sensors.faults import fault_label
 from vision.labels import class_label
 
 E = IncidentEvent.Kind
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def in_site_language(func: Callable[P, R]) -> Callable[P, R]:
+    """Titles and values are stored, and sent by SMS, in the site's language, whoever's
+    request (an upload, an edit) happened to open the incident."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with translation.override(settings.LANGUAGE_CODE):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
 C = Rule.Condition
 
 UNITS = {
@@ -60,6 +81,7 @@ def fmt(value: float | None, metric: str) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".") + (f" {unit}" if unit else "")
 
 
+@in_site_language
 def value_text(rule: Rule, value: float | None, metric: str = "") -> str:
     """The incident's value as read: a reading in its unit, or for the hours-below rule
     the hours themselves ("8 小时 15 分钟", never "8.25 mg/L")."""
@@ -68,6 +90,7 @@ def value_text(rule: Rule, value: float | None, metric: str = "") -> str:
     return fmt(value, metric or rule.metric)
 
 
+@in_site_language
 def subject_of(rule: Rule, metric: str = "") -> str:
     """What is wrong, in the farmer's words: 溶解氧, 稻飞虱, 网关离线."""
     if rule.condition == C.GATEWAY_SILENT:
@@ -92,6 +115,7 @@ def threshold_text(rule: Rule) -> str:
     return fmt(rule.threshold, rule.metric)
 
 
+@in_site_language
 def title_of(rule: Rule, place: str, subject: str, note: str = "") -> str:
     """ "1号塘 溶解氧低于3 mg/L", "1号塘 溶解氧探头故障：fouled" — the real cause, named."""
     if note:

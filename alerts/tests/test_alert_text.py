@@ -98,3 +98,9 @@ def test_a_farmer_reads_the_summary_and_a_manager_also_the_basis(world: World):
     assert "非离子氨高于 0.02 mg/L 持续 2 小时" in page and "依据" not in page
     page = manager.get("/alerts/rules/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "<summary>依据</summary>" in page and "S4，二手资料" in page
+
+
+def test_titles_are_stored_in_the_site_language_whoever_opens_the_incident(world: World):
+    with translation.override("en"):  # e.g. an English-speaking uploader's request
+        evaluate([world.reading(0, None, fault="no_response")], now=at(0))
+    assert Incident.objects.get(rule__condition=C.PROBE_FAULT).title.endswith("：探头无响应")
