@@ -65,27 +65,46 @@ def notify_access_changed(user_id: int, ended_session: str | None = None) -> Non
         log.warning("could not notify live sockets of user %s", user_id, exc_info=True)
 
 
-def may_read_farm(user_id: int | None, session_key: str | None, farm_id: int) -> bool:
-    """Whether the socket's user, as the database says now, may read the farm.
+def session_user(user_id: int | None, session_key: str | None):
+    """The socket's user as the database says now, or None if the session no longer logs them in.
 
     The user row is read afresh (``farm.access`` caches a scope on the user object) and
     the session must still log in this user with the current password hash, as
     ``django.contrib.auth.get_user`` requires for a page.
     """
     if user_id is None:
-        return False
+        return None
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None:
-        return False
+        return None
     if session_key is not None:
         engine = import_module(settings.SESSION_ENGINE)
         data = engine.SessionStore(session_key).load()
         if str(data.get(SESSION_KEY)) != str(user_id) or BACKEND_SESSION_KEY not in data:
-            return False
+            return None
         stored = data.get(HASH_SESSION_KEY)
         if not stored or not constant_time_compare(stored, user.get_session_auth_hash()):
-            return False
-    return access.can_read_farm(user, farm_id)
+            return None
+    return user
+
+
+def may_read_farm(user_id: int | None, session_key: str | None, farm_id: int) -> bool:
+    """Whether the socket's user, as the database and session store say now, may read the farm."""
+    user = session_user(user_id, session_key)
+    return user is not None and access.can_read_farm(user, farm_id)
+
+
+def socket_identity(scope: dict) -> tuple[int | None, str | None]:
+    """The user id and session key a socket was opened with."""
+    user = scope.get("user")
+    user_id = user.pk if getattr(user, "is_authenticated", False) else None
+    return user_id, getattr(scope.get("session"), "session_key", None)
+
+
+def ends_session(event: dict, session_key: str | None) -> bool:
+    """Whether an ``access.changed`` message reports the logout of this socket's session."""
+    ended = event.get("ended_session")
+    return bool(ended and session_key and constant_time_compare(ended, session_key))
 
 
 class FarmLiveConsumer(AsyncJsonWebsocketConsumer):
@@ -96,10 +115,7 @@ class FarmLiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.farm_id = int(self.scope["url_route"]["kwargs"]["farm_id"])
-        user = self.scope.get("user")
-        self.user_id = user.pk if getattr(user, "is_authenticated", False) else None
-        session = self.scope.get("session")
-        self.session_key = getattr(session, "session_key", None)
+        self.user_id, self.session_key = socket_identity(self.scope)
         if not await self._allowed():
             await self.close(code=CLOSE_NOT_FOUND)
             return
@@ -125,8 +141,7 @@ class FarmLiveConsumer(AsyncJsonWebsocketConsumer):
     async def access_changed(self, event: dict) -> None:
         if not getattr(self, "joined", False):
             return
-        ended = event.get("ended_session")
-        if ended and self.session_key and constant_time_compare(ended, self.session_key):
+        if ends_session(event, self.session_key):
             await self._revoke()
         else:
             await self._still_allowed()
