@@ -29,6 +29,7 @@ import base64
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -52,6 +53,7 @@ from bench.scratch import scratch_database  # noqa: E402
 from tests.servers import PrivateBroker, PrivateInflux, free_port, wait_for  # noqa: E402
 
 GROUP = "faults"
+COPY_GATEWAY = "7276ff002e062a09"  # the gateway the copies of valid uplinks come through
 T0 = time.monotonic()
 
 
@@ -162,7 +164,7 @@ def gateway_copy(body: bytes) -> bytes:
     later = _ns(doc["time"]) + 500_000_000
     doc["time"] = rfc3339(later)
     for rx in doc["rxInfo"]:
-        rx["gatewayId"] = "7276ff002e062a09"
+        rx["gatewayId"] = COPY_GATEWAY
         rx["nsTime"] = doc["time"]
     return json.dumps(doc, separators=(",", ":")).encode()
 
@@ -442,8 +444,14 @@ def report_cases(ts, sent: Counter, fleet, huge: int) -> None:
         f"{future[0]['values'][0][1] if future else 0}, points with clock_skew_s="
         f"{skewed[0]['values'][0][1] if skewed else 0}, devices last seen in the future={ahead}"
     )
-    junk = Gateway.objects.exclude(gateway_eui__startswith="7276ff002e062a").count()
-    print(f"junk gateway ids: gateway rows created={junk}")
+    from sensors.simulator import GATEWAYS
+
+    ids = set(Gateway.objects.values_list("gateway_eui", flat=True)) - {*GATEWAYS, COPY_GATEWAY}
+    junk = sum(1 for g in ids if not re.fullmatch(r"[0-9a-f]{16}", g))
+    print(
+        f"gateway ids: rows created for junk ids={junk}, "
+        f"for unknown well-formed EUIs={len(ids) - junk} (the bridge caps these per save)"
+    )
 
 
 def _minutes(n: int):
@@ -463,18 +471,22 @@ def phase(name: str) -> None:
     say(name)
 
 
-def losses_by_phase(ts, log: list[tuple[float, str, int]]) -> str:
-    """Where the lost uplinks were published, by phase."""
-    stored = {(s["tags"]["device"], v[1]) for s in _f_cnts(ts) for v in s["values"]}
+def by_phase(ts, log: list[tuple[float, str, int]]) -> tuple[str, str]:
+    """Where the lost and the doubled uplinks were published, by phase."""
+    stored = Counter((s["tags"]["device"], v[1]) for s in _f_cnts(ts) for v in s["values"])
     lost: Counter = Counter()
+    doubled: Counter = Counter()
     for when, eui, f_cnt in log:
-        if (eui, f_cnt) not in stored:
-            name = "before"
-            for start, label in PHASES:
-                if start <= when:
-                    name = label
+        name = "before"
+        for start, label in PHASES:
+            if start <= when:
+                name = label
+        n = stored[(eui, f_cnt)]
+        if n == 0:
             lost[name] += 1
-    return ", ".join(f"{name}: {n}" for name, n in lost.items())
+        elif n > 1:
+            doubled[name] += n - 1
+    return tuple(", ".join(f"{k}: {n}" for k, n in c.items()) for c in (lost, doubled))
 
 
 def _f_cnts(ts) -> list[dict]:
@@ -599,8 +611,9 @@ def run(args: argparse.Namespace) -> None:
             time.sleep(2)
         stored, lost, doubled = tally(expected, points_per_device(ts))
         report_cases(ts, sent, hostile_fleet, huge)
-        if lost:
-            print(f"lost uplinks by phase: {losses_by_phase(ts, stream.log)}")
+        if lost or doubled:
+            where_lost, where_doubled = by_phase(ts, stream.log)
+            print(f"by phase: lost {where_lost or '-'}; doubled {where_doubled or '-'}")
         for i, s in enumerate(bridges.statuses()):
             print(
                 f"  bridge {i}: received={s.get('received')} written={s.get('uplinks_written')} "
