@@ -289,7 +289,7 @@ class Bridge:
     def _tend_group(self) -> None:
         """Hold the keeper when it is free; adopt members seen down; finish adoptions."""
         c = self.config
-        if self.keeper and not self.keeper.tend():
+        if self.keeper and not self.keeper.tend(self.inbox):
             # Its connection ended: taken over by another member, or the broker went away.
             # A state seen after this says which (``held <other>``, or ours restored).
             self.keeper = None
@@ -297,7 +297,9 @@ class Bridge:
         if (
             c.keeper
             and self.keeper is None
-            and self.keeper_holder in ("", c.client_id)
+            and (
+                self.keeper_holder in ("", c.client_id) or not self.roster.is_up(self.keeper_holder)
+            )
             and self.keeper_seen > self.keeper_lost_at_seen
             and self.link.subscribed
             and not self.stopping.is_set()

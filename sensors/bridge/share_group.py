@@ -35,9 +35,9 @@ the group's *keeper* (``Keeper``, on by default): a persistent session with the 
 filters, not shared, which the broker restores and queues for. Normally its holder acks
 what it gets unread; after a reconnect, or on taking the keeper over, it hands what was
 queued to its bridge up to a marker published once a shared subscription is back. Most of
-it was written already and is de-duplicated; what the group missed is written. The price:
-the broker sends every uplink twice (to the group and to the keeper), and the holder acks
-the keeper's copy. With a broker that saves shared subscriptions, set ``keeper`` off.
+it was written already and is de-duplicated; what the group missed is written. Between
+restarts the keeper costs its holder nothing per uplink (see ``Keeper``). With a broker
+that saves shared subscriptions, set ``keeper`` off.
 """
 
 from __future__ import annotations
@@ -65,6 +65,9 @@ HELD = b"held"
 # The keeper's holder announces itself; if it vanishes, its will (after this delay) frees
 # the keeper for another member. A takeover continues the session: no will then.
 KEEPER_WILL_DELAY_S = 2
+# A steady keeper connection accepts no packet this large: every uplink copy is dropped
+# by the broker, while CONNACK, SUBACK and PINGRESP still fit.
+STEADY_PACKET_BYTES = 64
 # An adoption that has not finished after this long is taken over by another member
 # (its adopter died with the broker, or is stuck); a normal drain takes seconds.
 ADOPTION_STALE_S = 60.0
@@ -162,13 +165,12 @@ def new_client(
     return client
 
 
-def connect(client: mqtt.Client, config: BridgeConfig) -> None:
+def connect(client: mqtt.Client, config: BridgeConfig, max_packet: int | None = None) -> None:
+    props = connect_properties(config)
+    if max_packet:
+        props.MaximumPacketSize = max_packet
     client.connect_async(
-        config.mqtt_host,
-        config.mqtt_port,
-        keepalive=30,
-        clean_start=False,
-        properties=connect_properties(config),
+        config.mqtt_host, config.mqtt_port, keepalive=30, clean_start=False, properties=props
     )
 
 
@@ -201,16 +203,21 @@ class Roster:
         self.me = me
         self.grace_s = grace_s
         self.due_at: dict[str, float] = {}
+        self.states: dict[str, bytes] = {}  # the last state each member announced
 
     def note(self, member: str, state: bytes) -> None:
         if member == self.me:
             return
+        self.states[member] = state
         if state == DOWN:
             self.due_at.setdefault(member, time.monotonic() + self.grace_s)
         elif state.startswith(ADOPTED):
             self.due_at[member] = time.monotonic() + ADOPTION_STALE_S
         else:
             self.due_at.pop(member, None)
+
+    def is_up(self, member: str) -> bool:
+        return member == self.me or self.states.get(member) == UP
 
     def due(self) -> list[str]:
         now = time.monotonic()
@@ -317,7 +324,15 @@ class Adoption:
 
 
 class Keeper:
-    """Hold the group's keeper session: ack it unread, but hand over what a restart queued."""
+    """Hold the group's keeper session; hand over what it queued while nobody read it.
+
+    Two kinds of connection, one at a time. On taking the keeper (or after a broker
+    restart) a *forwarding* connection resumes the session and hands what was queued to
+    the bridge up to the marker. Then a *steady* connection announces a Maximum Packet
+    Size smaller than any uplink: Mosquitto drops each copy for the keeper before sending
+    it (``db__message_write_inflight_out_single``), so holding the keeper costs the
+    holder nothing per uplink, yet while no connection is up the broker queues for it.
+    """
 
     def __init__(
         self,
@@ -331,15 +346,20 @@ class Keeper:
         self.topics = Topics(config)
         self.deliver = deliver
         self.group_subscribed = group_subscribed
+        self.forwarded = 0
+        self.steady = False
+        self._connect(steady=False)
+
+    def _connect(self, steady: bool) -> None:
+        self.steady = steady
         self.link: Link | None = None
         self.forwarding = False  # handing queued uplinks to the bridge until the marker
-        self.forwarded = 0
         self.started = time.monotonic()
         # No reconnecting by itself: Mosquitto closes a taken-over connection without a
         # reason, and two holders reconnecting would take it from each other for ever.
         # The bridge takes the keeper again when the retained state says it may.
         self.client = new_client(
-            config,
+            self.config,
             self.topics.keeper_id,
             reconnect=False,
             will=(self.topics.keeper, KEEPER_WILL_DELAY_S),
@@ -347,7 +367,7 @@ class Keeper:
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.client.on_disconnect = self._on_disconnect
-        connect(self.client, config)
+        connect(self.client, self.config, STEADY_PACKET_BYTES if steady else None)
         self.client.loop_start()
 
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
@@ -355,15 +375,16 @@ class Keeper:
             log.warning("keeper: connection refused (%s)", reason_code)
             return
         link = Link(client)
-        # A session that was there may hold uplinks the group never got (a broker restart,
-        # a holder that vanished): hand them over until the marker.
-        self.forwarding = bool(flags.session_present)
+        if not self.steady:
+            # A session that was there may hold uplinks the group never got (a broker
+            # restart, a holder that vanished): hand them over until the marker.
+            self.forwarding = bool(flags.session_present)
+            client.publish(self.topics.keeper, HELD + b" " + self.holder.encode(), 1, True)
+            filters = [self.config.topic_prefix + t for t in self.config.topics]
+            client.subscribe([(f, 1) for f in filters])
+            if self.forwarding:
+                log.info("keeper: resumed its session; handing queued uplinks to the bridge")
         self.link = link
-        client.publish(self.topics.keeper, HELD + b" " + self.holder.encode(), 1, True)
-        filters = [self.config.topic_prefix + t for t in self.config.topics]
-        client.subscribe([(f, 1) for f in filters])
-        if self.forwarding:
-            log.info("keeper: resumed its session; handing queued uplinks to the bridge")
 
     def _on_message(self, client, userdata, message) -> None:
         link = self.link
@@ -379,21 +400,28 @@ class Keeper:
             self.forwarded += 1
             self.deliver(message.topic, message.payload, message.mid, message.qos, link)
         else:
-            client.ack(message.mid, message.qos)
+            client.ack(message.mid, message.qos)  # a tiny one got through a steady connection
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         if self.link:
             self.link.live = False
 
-    def tend(self) -> bool:
-        """Publish the marker when due; False once the keeper's connection has ended."""
+    def tend(self, inbox: deque[InboxItem]) -> bool:
+        """Advance the hand-over; False once the keeper's connection has ended."""
         link = self.link
         if (link is not None and not link.live) or (
             link is None and time.monotonic() - self.started > 10
         ):
             self.client.loop_stop()
             return False
-        if link is None or not self.forwarding:
+        if link is None or self.steady:
+            return True
+        if not self.forwarding:
+            if holds(inbox, link):
+                return True  # acks of forwarded uplinks still to go out on this link
+            self.client.disconnect()  # the session stays; the will is dropped
+            self.client.loop_stop()
+            self._connect(steady=True)
             return True
         due = not link.marker or time.monotonic() - link.marker_sent_at > MARKER_RETRY_S
         # Once a shared subscription is back the group gets every new uplink; everything
