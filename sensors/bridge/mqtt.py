@@ -39,6 +39,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from sensors.bridge import share_group
 from sensors.bridge.config import BridgeConfig
+from sensors.bridge.keeper import Keeper, jitter, keeper_holder
 from sensors.bridge.metrics import Latency, serve, snapshot, write_status
 from sensors.bridge.pipeline import (
     Counters,
@@ -47,7 +48,7 @@ from sensors.bridge.pipeline import (
     Pipeline,
     ReadingEvent,
 )
-from sensors.bridge.share_group import Adoption, InboxItem, Keeper, Link, Roster, Topics
+from sensors.bridge.share_group import Adoption, InboxItem, Link, Roster, Topics
 from sensors.bridge.spool import Spool
 from sensors.bridge.writer import DurableWriter
 from sensors.timeseries import InfluxError, TimeSeries
@@ -155,7 +156,7 @@ class Bridge:
         if self.config.share_group:
             client.subscribe([(self.topics.members, 1), (self.topics.keeper, 1)])
             # Let the retained keeper state arrive before taking a keeper that looks free.
-            self.keeper_try_at = time.monotonic() + Keeper.jitter()
+            self.keeper_try_at = time.monotonic() + jitter()
             client.publish(self.topics.state(self.config.client_id), share_group.UP, 1, True)
         log.info(
             "connected to %s:%d as %s (session present: %s)",
@@ -187,9 +188,9 @@ class Bridge:
     def _on_group_message(self, topic: str, payload: bytes) -> None:
         link, topics = self.link, self.topics
         if topic == topics.keeper:
-            self.keeper_holder = share_group.keeper_holder(payload)
+            self.keeper_holder = keeper_holder(payload)
             self.keeper_seen += 1
-            self.keeper_try_at = time.monotonic() + Keeper.jitter()
+            self.keeper_try_at = time.monotonic() + jitter()
         elif topic.startswith(topics.members[:-1]):
             self.roster.note(topic.removeprefix(topics.members[:-1]), payload)
         elif link.marker and payload == link.marker:
@@ -232,8 +233,7 @@ class Bridge:
             self.save_status()
             for adoption in self.adoptions.values():
                 adoption.abandon()
-            if self.keeper:
-                self.keeper.release()
+            self._release_keeper()
             if self.config.share_group and not self.left_group:
                 # Our session stays and the will announces it down: another member adopts it.
                 self.client.disconnect(WITH_WILL)
@@ -317,6 +317,14 @@ class Bridge:
                 del self.adoptions[orphan]
                 self.adopted += adoption.resumed
 
+    def _release_keeper(self) -> None:
+        """Hand the keeper back to the group: its session stays, another member takes it."""
+        if self.keeper:
+            self.keeper.release()
+            self.keeper = None
+            if self.link.live:
+                self.client.publish(self.topics.keeper, b"", 1, True)
+
     def _leave_group(self) -> None:
         """Hand our share to the other members and end our session, losing nothing.
 
@@ -329,9 +337,7 @@ class Bridge:
         if not link.live:
             log.warning("leaving share group %s: broker unreachable; session kept", c.share_group)
             return
-        if self.keeper:
-            self.keeper.release()
-            self.keeper = None
+        self._release_keeper()
         self.client.unsubscribe([*c.subscriptions(), self.topics.members, self.topics.keeper])
         share_group.start_drain(link, self.topics.marker(c.client_id))
         deadline = time.monotonic() + c.drain_timeout_s

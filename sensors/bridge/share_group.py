@@ -30,20 +30,13 @@ routed to it until adoption wait ``adopt_after_s + adopt_grace_s`` and are then 
 
 Mosquitto also does not save shared subscriptions (``persist__subs_save`` writes only the
 non-shared ones, up to 2.1), so after a broker crash the group subscribes again only when
-its members reconnect, and uplinks published before that reach nobody. One member holds
-the group's *keeper* (``Keeper``, on by default): a persistent session with the same topic
-filters, not shared, which the broker restores and queues for. Normally its holder acks
-what it gets unread; after a reconnect, or on taking the keeper over, it hands what was
-queued to its bridge up to a marker published once a shared subscription is back. Most of
-it was written already and is de-duplicated; what the group missed is written. Between
-restarts the keeper costs its holder nothing per uplink (see ``Keeper``). With a broker
-that saves shared subscriptions, set ``keeper`` off.
+its members reconnect, and uplinks published before that reach nobody. One member therefore
+holds the group's keeper session (``sensors.bridge.keeper``), which the broker restores.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import time
 import uuid
 from collections import deque
@@ -61,13 +54,6 @@ log = logging.getLogger("sensors.bridge")
 UP = b"up"
 DOWN = b"down"
 ADOPTED = b"adopted"
-HELD = b"held"
-# The keeper's holder announces itself; if it vanishes, its will (after this delay) frees
-# the keeper for another member. A takeover continues the session: no will then.
-KEEPER_WILL_DELAY_S = 2
-# A steady keeper connection accepts no packet this large: every uplink copy is dropped
-# by the broker, while CONNACK, SUBACK and PINGRESP still fit.
-STEADY_PACKET_BYTES = 64
 # An adoption that has not finished after this long is taken over by another member
 # (its adopter died with the broker, or is stuck); a normal drain takes seconds.
 ADOPTION_STALE_S = 60.0
@@ -99,10 +85,6 @@ class Link:
         self.marker_sent_at = 0.0
         self.drained = False
 
-    def ack(self, mid: int, qos: int) -> None:
-        if qos and self.live:
-            self.client.ack(mid, qos)
-
 
 class Topics:
     """The group's control topics, beside (never matching) the uplink topics."""
@@ -126,11 +108,6 @@ def connect_properties(config: BridgeConfig) -> Properties:
     props.ReceiveMaximum = config.receive_maximum
     props.MaximumPacketSize = config.max_packet_bytes
     return props
-
-
-def keeper_holder(state: bytes) -> str:
-    """The client id in a retained keeper state (``held <id>``); empty when it is free."""
-    return state[len(HELD) + 1 :].decode() if state.startswith(HELD + b" ") else ""
 
 
 def new_client(
@@ -165,12 +142,13 @@ def new_client(
     return client
 
 
-def connect(client: mqtt.Client, config: BridgeConfig, max_packet: int | None = None) -> None:
-    props = connect_properties(config)
-    if max_packet:
-        props.MaximumPacketSize = max_packet
+def connect(client: mqtt.Client, config: BridgeConfig) -> None:
     client.connect_async(
-        config.mqtt_host, config.mqtt_port, keepalive=30, clean_start=False, properties=props
+        config.mqtt_host,
+        config.mqtt_port,
+        keepalive=30,
+        clean_start=False,
+        properties=connect_properties(config),
     )
 
 
@@ -321,123 +299,3 @@ class Adoption:
 
     def status(self) -> dict[str, Any]:
         return {"orphan": self.orphan, "resumed": self.resumed}
-
-
-class Keeper:
-    """Hold the group's keeper session; hand over what it queued while nobody read it.
-
-    Two kinds of connection, one at a time. On taking the keeper (or after a broker
-    restart) a *forwarding* connection resumes the session and hands what was queued to
-    the bridge up to the marker. Then a *steady* connection announces a Maximum Packet
-    Size smaller than any uplink: Mosquitto drops each copy for the keeper before sending
-    it (``db__message_write_inflight_out_single``), so holding the keeper costs the
-    holder nothing per uplink, yet while no connection is up the broker queues for it.
-    """
-
-    def __init__(
-        self,
-        config: BridgeConfig,
-        holder: str,
-        deliver: Callable[[str, bytes, int, int, Link], None],
-        group_subscribed: Callable[[], bool],
-    ) -> None:
-        self.config = config
-        self.holder = holder
-        self.topics = Topics(config)
-        self.deliver = deliver
-        self.group_subscribed = group_subscribed
-        self.forwarded = 0
-        self.steady = False
-        self._connect(steady=False)
-
-    def _connect(self, steady: bool) -> None:
-        self.steady = steady
-        self.link: Link | None = None
-        self.forwarding = False  # handing queued uplinks to the bridge until the marker
-        self.started = time.monotonic()
-        # No reconnecting by itself: Mosquitto closes a taken-over connection without a
-        # reason, and two holders reconnecting would take it from each other for ever.
-        # The bridge takes the keeper again when the retained state says it may.
-        self.client = new_client(
-            self.config,
-            self.topics.keeper_id,
-            reconnect=False,
-            will=(self.topics.keeper, KEEPER_WILL_DELAY_S),
-        )
-        self.client.on_connect = self._on_connect
-        self.client.on_message = self._on_message
-        self.client.on_disconnect = self._on_disconnect
-        connect(self.client, self.config, STEADY_PACKET_BYTES if steady else None)
-        self.client.loop_start()
-
-    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
-        if reason_code.is_failure:
-            log.warning("keeper: connection refused (%s)", reason_code)
-            return
-        link = Link(client)
-        if not self.steady:
-            # A session that was there may hold uplinks the group never got (a broker
-            # restart, a holder that vanished): hand them over until the marker.
-            self.forwarding = bool(flags.session_present)
-            client.publish(self.topics.keeper, HELD + b" " + self.holder.encode(), 1, True)
-            filters = [self.config.topic_prefix + t for t in self.config.topics]
-            client.subscribe([(f, 1) for f in filters])
-            if self.forwarding:
-                log.info("keeper: resumed its session; handing queued uplinks to the bridge")
-        self.link = link
-
-    def _on_message(self, client, userdata, message) -> None:
-        link = self.link
-        if link is None:
-            return
-        if message.topic.startswith(self.topics.base):
-            if link.marker and message.payload == link.marker:
-                self.forwarding = False
-                link.drained = True
-                log.info("keeper: handed over %d queued uplinks", self.forwarded)
-            client.ack(message.mid, message.qos)
-        elif self.forwarding:
-            self.forwarded += 1
-            self.deliver(message.topic, message.payload, message.mid, message.qos, link)
-        else:
-            client.ack(message.mid, message.qos)  # a tiny one got through a steady connection
-
-    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
-        if self.link:
-            self.link.live = False
-
-    def tend(self, inbox: deque[InboxItem]) -> bool:
-        """Advance the hand-over; False once the keeper's connection has ended."""
-        link = self.link
-        if (link is not None and not link.live) or (
-            link is None and time.monotonic() - self.started > 10
-        ):
-            self.client.loop_stop()
-            return False
-        if link is None or self.steady:
-            return True
-        if not self.forwarding:
-            if holds(inbox, link):
-                return True  # acks of forwarded uplinks still to go out on this link
-            self.client.disconnect()  # the session stays; the will is dropped
-            self.client.loop_stop()
-            self._connect(steady=True)
-            return True
-        due = not link.marker or time.monotonic() - link.marker_sent_at > MARKER_RETRY_S
-        # Once a shared subscription is back the group gets every new uplink; everything
-        # before the marker is what may have reached nobody.
-        if due and self.group_subscribed():
-            start_drain(link, self.topics.marker(self.topics.keeper_id))
-        return True
-
-    def release(self) -> None:
-        """Let another member hold the keeper; its session (and subscriptions) stay."""
-        if self.link and self.link.live:
-            self.client.publish(self.topics.keeper, b"", 1, True)
-            self.client.disconnect()
-        self.client.loop_stop()
-
-    @staticmethod
-    def jitter() -> float:
-        """Seconds to wait before taking a free keeper, so members rarely collide."""
-        return random.uniform(0.3, 1.5)

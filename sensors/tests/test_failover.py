@@ -22,6 +22,7 @@ from django.db import connection
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from sensors.bridge.share_group import Topics
 from sensors.burst_publisher import BurstPublisher
 from sensors.simulator import Fleet, register_fleet
 from sensors.tests.conftest import (
@@ -232,6 +233,53 @@ def test_uplinks_published_after_a_broker_crash_before_the_group_resubscribes_ar
     finally:
         a.stop()
         b.stop()
+
+
+def queued_for(url: str, client_id: str, topic_prefix: str) -> int:
+    """Messages the broker holds for ``client_id``'s session (taking it over to count)."""
+    host, port = url.removeprefix("mqtt://").split(":")
+    marker = f"{topic_prefix}probe/{uuid.uuid4().hex}"
+    got: list[str] = []
+    client = mqtt.Client(
+        mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
+    )
+    client.on_message = lambda c, u, m: got.append(m.topic)
+    client.on_connect = lambda c, u, f, rc, p: (c.subscribe(marker, 0), c.publish(marker, b"."))
+    props = Properties(PacketTypes.CONNECT)
+    props.SessionExpiryInterval = 60
+    client.connect(host, int(port), clean_start=False, properties=props)
+    client.loop_start()
+    try:
+        wait_until(lambda: marker in got, 30, "the probe's marker")  # behind all queued
+        return got.index(marker)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+
+def test_the_keeper_session_holds_no_queue_between_restarts(
+    broker, influx, committed_farm, tmp_path
+):
+    (config,) = group_configs(broker, influx, tmp_path, names=("a",))
+    fleet = Fleet(10, prefix=config.topic_prefix, lost=0.0, corrupt=0.0)
+    register_fleet(fleet)
+    bridge = BridgeThread(config).start()
+    publisher = Publisher(broker.url)
+    try:
+        keeper = wait_until(lambda: bridge.bridge.keeper, 30, "the bridge to hold the keeper")
+        wait_until(lambda: keeper.steady, 30, "the keeper's steady connection")
+        # More than the broker's in-flight window (1,000): unacknowledged copies would queue.
+        sent = []
+        t = time.time_ns() - 6 * 3600 * 10**9
+        for i in range(120):
+            sent += fleet.tick(t + i * 60 * 10**9, 60)
+        publisher.publish([(u.topic, u.body) for u in sent])
+        wait_until(lambda: count_uplinks(influx) >= len(sent), 60, "every uplink in InfluxDB")
+        keeper_id = Topics(config).keeper_id
+        assert queued_for(broker.url, keeper_id, config.topic_prefix) == 0
+    finally:
+        publisher.close()
+        bridge.stop()
 
 
 def test_a_lone_bridge_keeps_its_session_through_its_stop_and_a_broker_crash(
