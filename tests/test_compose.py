@@ -7,6 +7,7 @@ specification's JSON schema (the copy vendored by check-jsonschema).
 from __future__ import annotations
 
 import json
+import subprocess
 from importlib import resources
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import jsonschema
 import yaml
 
 COMPOSE = Path(__file__).resolve().parent.parent / "compose.yaml"
+DEPLOY_BROKER_CONF = COMPOSE.parent / "deploy" / "mosquitto.conf"
 
 
 def compose_schema() -> dict:
@@ -46,9 +48,34 @@ def test_compose_keeps_state_in_named_volumes():
         assert name in doc["volumes"]
 
 
-def test_compose_broker_never_drops_a_slow_subscriber():
-    conf = load()["configs"]["mosquitto_conf"]["content"]
-    assert "max_queued_messages 0" in conf
+def test_compose_broker_runs_deploy_mosquitto_conf_with_the_container_listener_and_paths(
+    tmp_path,
+):
+    broker = load()["services"]["mosquitto"]
+    assert "./deploy/mosquitto.conf:/agrimon/mosquitto.conf:ro" in broker["volumes"]
+    script = broker["command"][-1]
+    rewrite = script.split("&&")[0].replace("/agrimon/mosquitto.conf", str(DEPLOY_BROKER_CONF))
+    rewrite = rewrite.replace("/tmp/mosquitto.conf", str(tmp_path / "mosquitto.conf"))
+    subprocess.run(["sh", "-c", rewrite], check=True)
+    text = (tmp_path / "mosquitto.conf").read_text()
+    lines = [line for line in text.splitlines() if not line.startswith("#")]
+    assert "listener 1883" in lines
+    assert "persistence_location /mosquitto/data/" in lines
+    assert not any("@STATE@" in line for line in lines)
+
+
+def test_broker_config_bounds_queues_and_message_size_and_saves_sessions():
+    settings = dict(
+        line.split(None, 1)
+        for line in DEPLOY_BROKER_CONF.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    assert int(settings["max_queued_messages"]) > 0
+    assert int(settings["max_queued_bytes"]) > 0
+    assert int(settings["message_size_limit"]) > 0
+    assert settings["persistence"] == "true"
+    assert int(settings["autosave_interval"]) > 0
+    assert settings["persistent_client_expiration"]
 
 
 def test_an_invalid_compose_file_is_rejected():
