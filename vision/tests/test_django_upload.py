@@ -256,8 +256,7 @@ def test_insects_are_counted_once_across_two_uploads_of_the_same_trap(
         np.random.default_rng(3), "insects", max_objects=3
     )
     objects = [
-        {"class": name, "x": (x0 + x1) / 2, "y": (y0 + y1) / 2}
-        for name, (x0, y0, x1, y1) in labels
+        {"class": name, "x": (x0 + x1) / 2, "y": (y0 + y1) / 2} for name, (x0, y0, x1, y1) in labels
     ]
     reference = write_reference(tmp_path / "ref.json", [(empty, objects)], INSECT_CLASSES)
     camera.model = register_model(
