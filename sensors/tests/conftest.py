@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import threading
@@ -22,6 +21,7 @@ from farm.config import load
 from farm.models import Farm, Organisation, Plot, Pond, Region
 from sensors.models import DeviceProfile
 from sensors.timeseries import TimeSeries
+from tests.servers import PrivateInflux
 
 
 @pytest.fixture
@@ -120,40 +120,6 @@ def mosquitto(tmp_path_factory) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
-
-
-class PrivateInflux:
-    """An influxd of our own, so a test can stop it without touching the shared one."""
-
-    def __init__(self, state: Path) -> None:
-        self.state = state
-        state.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
-        rpc = free_port()
-        conf = (REPO / "deploy" / "influxdb.conf.in").read_text()
-        conf = conf.replace("@STATE@", str(state)).replace(
-            "127.0.0.1:8086", f"127.0.0.1:{self.port}"
-        )
-        conf = conf.replace("127.0.0.1:8088", f"127.0.0.1:{rpc}")
-        self.conf = state / "influxdb.conf"
-        self.conf.write_text(conf)
-        self.proc: subprocess.Popen | None = None
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            ["influxd", "-config", str(self.conf)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        ts = TimeSeries(self.url, "_internal", timeout=1)
-        wait_until(ts.ping, 60, "private influxd to answer", 0.2)
-        ts.close()
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
 
 
 @pytest.fixture
