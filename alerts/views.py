@@ -60,14 +60,10 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     if show == "open":
         qs = qs.filter(resolved_at__isnull=True)
     incidents_page = list(qs.order_by("-opened_at")[:200])
-    farm_ids = sorted(
-        {i.farm_id for i in incidents_page}
-        | set(access.visible_farms(request.user).values_list("pk", flat=True)[:20])
-    )
     return render(
         request,
         "alerts/incident_list.html",
-        {"incidents": incidents_page, "show": show, "farm_ids": farm_ids, "now": timezone.now()},
+        {"incidents": incidents_page, "show": show, "now": timezone.now()},
     )
 
 
@@ -155,12 +151,12 @@ def push_subscribe(request: HttpRequest) -> HttpResponse:
         validate_push_endpoint(endpoint)
     except (ValueError, KeyError, TypeError, ValidationError):
         return HttpResponseBadRequest(
-            "expected PushSubscription.toJSON() with an https endpoint on a public host"
+            _("Expected a push subscription with an https endpoint on a public host.")
         )
     with transaction.atomic():
         sub = PushSubscription.objects.select_for_update().filter(endpoint=endpoint).first()
         if sub is not None and sub.user_id != request.user.pk:
-            return JsonResponse({"error": "endpoint registered by another user"}, status=409)
+            return _endpoint_taken()
         created = sub is None
         if created:
             sub = PushSubscription(endpoint=endpoint, user=request.user)
@@ -169,8 +165,13 @@ def push_subscribe(request: HttpRequest) -> HttpResponse:
             with transaction.atomic():
                 sub.save()
         except IntegrityError:  # registered by someone else a moment ago
-            return JsonResponse({"error": "endpoint registered by another user"}, status=409)
+            return _endpoint_taken()
     return JsonResponse({"id": sub.pk, "created": created}, status=201 if created else 200)
+
+
+def _endpoint_taken() -> JsonResponse:
+    message = _("This push endpoint is registered by another user.")
+    return JsonResponse({"error": "endpoint_taken", "message": message}, status=409)
 
 
 @login_required
@@ -179,7 +180,7 @@ def push_unsubscribe(request: HttpRequest) -> HttpResponse:
     try:
         endpoint = json.loads(request.body)["endpoint"]
     except (ValueError, KeyError, TypeError):
-        return HttpResponseBadRequest('expected {"endpoint": ...}')
+        return HttpResponseBadRequest(_("Expected the subscription's endpoint."))
     PushSubscription.objects.filter(user=request.user, endpoint=endpoint).delete()
     return HttpResponse(status=204)
 
@@ -220,7 +221,7 @@ def adopt_templates(request: HttpRequest, org_id: int) -> HttpResponse:
         raise PermissionDenied("only the organisation's managers change its rules")
     group = request.POST.get("group", "")
     if group and group not in rule_templates.GROUPS:
-        return HttpResponseBadRequest("unknown template group")
+        return HttpResponseBadRequest(_("Unknown template group."))
     rule_templates.adopt(org.pk, [group] if group else None)
     return redirect("alerts:rules")
 
@@ -248,7 +249,7 @@ def rule_create(request: HttpRequest, org_id: int) -> HttpResponse:
     if key:
         fields = rule_templates.fields_of(key)
         if fields is None:
-            return HttpResponseBadRequest("unknown template")
+            return HttpResponseBadRequest(_("Unknown template."))
         fields["template_key"] = manage.template_key_for(org.pk, key)
         instance = Rule(organisation=org, **fields)
     form = RuleForm(_post(request), instance=instance, organisation=org, user=request.user)
