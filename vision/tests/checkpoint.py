@@ -20,7 +20,7 @@ from pathlib import Path
 from vision.synthetic import generate_dataset
 
 PATH = Path(__file__).parent / "data" / "insects-pico.pt"
-SHA256 = "5340ac4a9c144623ca581f21fe687b6be80a3292ff77f1367a7189609076be55"
+SHA256 = "22892873818a845ebd7e5ca4a5bcb7c6f8e9e2a685c01b32cb83b0cfc3028fbd"
 IMGSZ = 160
 TRAIN_IMAGES = 48
 TRAIN_EPOCHS = 30
