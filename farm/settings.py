@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "vision",
     "traceability",
     "alerts",
+    "aeration",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Aerators on ponds, switched by LoRaWAN relay controllers through the network server."""
