@@ -1,4 +1,4 @@
-"""Water-chemistry formulas used to derive ``nh3`` and ``do_sat`` and to forecast dawn DO.
+"""Water-chemistry formulas used to derive ``nh3`` and ``do_sat``.
 
 Sources (see ``domain.md`` §1.4, §1.6, §1.7):
 
@@ -7,9 +7,8 @@ Sources (see ``domain.md`` §1.4, §1.6, §1.7):
 * Oxygen solubility: Benson & Krause (1984) as adopted by APHA Standard Methods and the
   USGS DOTABLES; valid 0-40 °C, salinity 0-40, 0.5-1.1 atm. Pressure correction with the
   water-vapour pressure of Green & Carritt (1967), as in the R package wq (``oxySol``).
-* Dawn DO: the linear night-time projection of Boyd et al. / Romaire et al. (1978) as
-  practised in UF/IFAS FA27 (aerate if the projection is below 4 mg/L before 07:00), and
-  the log-linear extrapolation Madenjian, Rogers & Fast (1987) found more accurate.
+
+The dawn-oxygen forecast lives in ``alerts.forecast``, which the alert rules use.
 
 Out-of-range inputs raise ``ValueError`` naming the range: the fits are not extrapolated.
 """
@@ -17,7 +16,6 @@ Out-of-range inputs raise ``ValueError`` naming the range: the fits are not extr
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 KELVIN = 273.15
 KPA_PER_ATM = 101.325
@@ -85,53 +83,3 @@ def do_saturation_percent(
     """DO as % of the saturation concentration at that temperature, salinity, pressure."""
     _check("dissolved oxygen", do_mg_l, 0.0, 100.0, "mg/L")
     return 100.0 * do_mg_l / do_saturation_mg_l(temp_c, salinity_ppt, pressure_kpa)
-
-
-@dataclass(frozen=True, slots=True)
-class DawnProjection:
-    """DO forecast at dawn from two evening readings (mg/L, times in hours)."""
-
-    linear_mg_l: float
-    loglinear_mg_l: float
-    k_per_h: float
-    linear_hits_floor_at_h: float | None
-    loglinear_hits_floor_at_h: float | None
-    aerate: bool
-
-
-def project_dawn_oxygen(
-    do1_mg_l: float,
-    t1_h: float,
-    do2_mg_l: float,
-    t2_h: float,
-    t_dawn_h: float,
-    floor_mg_l: float = 4.0,
-    deadline_h: float | None = None,
-) -> DawnProjection:
-    """Project night-time DO decline to dawn, linear and log-linear (domain.md §1.6).
-
-    Times are hours on one clock that keeps counting past midnight (06:00 next day = 30).
-    ``linear_*_hits_floor_at_h`` is when the projection crosses ``floor_mg_l`` (None if
-    DO is not falling). ``aerate`` follows FA27: the linear projection — the more cautious
-    of the two after t2 — is below the floor at or before ``deadline_h`` (default: dawn).
-    A linear projection below zero is reported as is: it means "reaches zero before dawn".
-    """
-    _check("first DO reading", do1_mg_l, 1e-6, 100.0, "mg/L")
-    _check("second DO reading", do2_mg_l, 1e-6, 100.0, "mg/L")
-    _check("floor", floor_mg_l, 1e-6, 100.0, "mg/L")
-    if not t2_h > t1_h:
-        raise ValueError(f"second reading ({t2_h} h) must come after the first ({t1_h} h)")
-    if not t_dawn_h >= t2_h:
-        raise ValueError(f"dawn ({t_dawn_h} h) must not come before the second reading")
-    span = t2_h - t1_h
-    slope = (do2_mg_l - do1_mg_l) / span
-    linear = do2_mg_l + slope * (t_dawn_h - t2_h)
-    k = math.log(do2_mg_l / do1_mg_l) / span
-    loglinear = do2_mg_l * math.exp(k * (t_dawn_h - t2_h))
-    linear_floor = loglinear_floor = None
-    if slope < 0:
-        linear_floor = t2_h + (do2_mg_l - floor_mg_l) * span / (do1_mg_l - do2_mg_l)
-        loglinear_floor = t2_h + math.log(floor_mg_l / do2_mg_l) / k
-    deadline = t_dawn_h if deadline_h is None else deadline_h
-    aerate = do2_mg_l < floor_mg_l or (linear_floor is not None and linear_floor <= deadline)
-    return DawnProjection(linear, loglinear, k, linear_floor, loglinear_floor, aerate)

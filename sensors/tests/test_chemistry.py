@@ -9,7 +9,6 @@ import pytest
 from sensors.chemistry import (
     do_saturation_mg_l,
     do_saturation_percent,
-    project_dawn_oxygen,
     unionized_ammonia_fraction,
     unionized_ammonia_mg_l,
 )
@@ -99,35 +98,6 @@ def test_lower_pressure_lowers_solubility():
     assert do_saturation_mg_l(20, 0, 90.0) < do_saturation_mg_l(20, 0, 101.325)
 
 
-def test_dawn_projection_matches_the_worked_example(vectors):
-    for v in vectors["dawn_do_projection"]["vectors"]:
-        p = project_dawn_oxygen(v["do1_mg_l"], v["t1_h"], v["do2_mg_l"], v["t2_h"], v["t_dawn_h"])
-        assert p.linear_mg_l == pytest.approx(v["linear_mg_l"], abs=1e-4)
-        assert p.loglinear_mg_l == pytest.approx(v["loglinear_mg_l"], abs=1e-4)
-        assert p.k_per_h == pytest.approx(v["k_per_h"], abs=1e-6)
-        at_3 = project_dawn_oxygen(
-            v["do1_mg_l"], v["t1_h"], v["do2_mg_l"], v["t2_h"], v["t_dawn_h"], floor_mg_l=3.0
-        )
-        assert at_3.linear_hits_floor_at_h == pytest.approx(v["linear_hits_3_mg_l_at_h"], abs=0.01)
-        assert at_3.loglinear_hits_floor_at_h == pytest.approx(
-            v["loglinear_hits_3_mg_l_at_h"], abs=0.01
-        )
-        fa27 = project_dawn_oxygen(
-            v["do1_mg_l"], v["t1_h"], v["do2_mg_l"], v["t2_h"], v["t_dawn_h"], 4.0, deadline_h=31
-        )
-        assert fa27.aerate is v["fa27_aerate"]
-
-
-def test_dawn_projection_linear_is_never_above_loglinear_after_the_second_reading():
-    p = project_dawn_oxygen(8.0, 18, 6.5, 21, 30)
-    assert p.linear_mg_l <= p.loglinear_mg_l
-
-
-def test_rising_oxygen_never_asks_for_aeration():
-    p = project_dawn_oxygen(6.0, 18, 7.0, 21, 30)
-    assert not p.aerate and p.linear_hits_floor_at_h is None
-
-
 @pytest.mark.parametrize(
     ("call", "reason"),
     [
@@ -139,9 +109,6 @@ def test_rising_oxygen_never_asks_for_aeration():
         (lambda: do_saturation_mg_l(20, 45), "salinity"),
         (lambda: do_saturation_mg_l(20, 0, 40.0), "pressure"),
         (lambda: do_saturation_percent(-0.5, 20), "dissolved oxygen"),
-        (lambda: project_dawn_oxygen(9, 21, 7, 18, 30), "after the first"),
-        (lambda: project_dawn_oxygen(9, 18, 0, 21, 30), "second DO"),
-        (lambda: project_dawn_oxygen(9, 18, 7, 21, 20), "dawn"),
     ],
 )
 def test_out_of_range_input_raises_value_error_with_a_reason(call, reason):
