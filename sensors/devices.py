@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from farm.models import Site
+from sensors import codecs
 from sensors.models import Device, DeviceProfile, Gateway, normalise_eui
 
 
@@ -22,16 +23,9 @@ class RegistrationError(ValueError):
     """A device row that cannot be registered; the message says why."""
 
 
-def known_codec_profiles() -> set[str] | None:
-    """Profile ids the codec registry decodes, or None while the registry is absent."""
-    try:
-        from sensors import codecs
-    except ImportError:
-        return None
-    try:
-        return set(codecs.profiles())
-    except (AttributeError, ImportError):  # a registry mid-installation: trust only the table
-        return None
+def known_codec_profiles() -> set[str]:
+    """Profile ids the codec registry decodes."""
+    return set(codecs.profiles())
 
 
 def resolve_site(ref: str) -> Site:
@@ -65,7 +59,7 @@ def resolve_profile(profile_id: str) -> DeviceProfile:
     except DeviceProfile.DoesNotExist:
         pass
     known = known_codec_profiles()
-    if known is None or profile_id not in known:
+    if profile_id not in known:
         raise RegistrationError(f"unknown device profile {profile_id!r}")
     return DeviceProfile.objects.create(id=profile_id, name=profile_id)
 

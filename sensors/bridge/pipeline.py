@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib
 import logging
 import time
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from sensors import chemistry, codecs
 from sensors.bridge.dedup import Dedup, SharedDedup
 from sensors.bridge.events import (
     JOIN,
@@ -238,19 +238,6 @@ class DeviceDirectory:
         return device
 
 
-class CodecsUnavailable(RuntimeError):
-    """The codec registry cannot be imported: the bridge refuses to start without it."""
-
-
-def registry_decode() -> Callable[[str, int, bytes], Any]:
-    """``sensors.codecs.decode``, resolved once at start so a broken install fails fast."""
-    try:
-        from sensors.codecs import decode
-    except ImportError as exc:
-        raise CodecsUnavailable(f"sensors.codecs.decode is not available: {exc}") from exc
-    return decode
-
-
 @dataclass(frozen=True)
 class Limits:
     """What the pipeline accepts from one message; ``BridgeConfig`` sets them."""
@@ -277,9 +264,7 @@ class Pipeline:
         self.counters = counters
         self.dedup = dedup or Dedup(dedup_window_s)
         self.limits = limits or Limits()
-        self.decode = decode or registry_decode()
-        self._chemistry: Any = None
-        self._chemistry_checked = float("-inf")
+        self.decode = decode or codecs.decode
         # device id -> (time_ns, battery_v, rssi, snr, f_cnt); gateway EUI -> time_ns
         self.status: dict[int, list] = {}
         self.gateways_seen: dict[str, int] = {}
@@ -310,16 +295,6 @@ class Pipeline:
             new_gateways_per_save=config.new_gateways_per_save,
         )
         return cls(directory, counters, decode=decode, dedup=dedup, limits=limits)
-
-    def chemistry(self) -> Any:
-        """``sensors.chemistry`` if present (derived metrics are skipped without it)."""
-        if self._chemistry is None and time.monotonic() - self._chemistry_checked > 60:
-            self._chemistry_checked = time.monotonic()
-            try:
-                self._chemistry = importlib.import_module("sensors.chemistry")
-            except ImportError:
-                log.warning("sensors.chemistry not available: do_sat and nh3 not derived")
-        return self._chemistry
 
     def process(self, messages: list[tuple[str, bytes]]) -> Batch:
         batch = Batch()
@@ -600,27 +575,22 @@ class Pipeline:
         temp = values.get("water_temp")
         if temp is None:
             return
-        chem = None
         if "do" in values and "do_sat" not in values:
             salinity = values.get("salinity", device.salinity_ppt)
             if salinity is not None:
-                chem = self.chemistry()
-                if chem is not None:
-                    try:
-                        saturation = chem.do_saturation_mg_l(temp, salinity)
-                    except ValueError:
-                        faults.append("do_sat:outside_formula_range")
-                    else:
-                        self._put(values, faults, "do_sat", 100.0 * values["do"] / saturation)
-        if "tan" in values and "ph" in values and "nh3" not in values:
-            chem = chem or self.chemistry()
-            if chem is not None:
                 try:
-                    fraction = chem.unionized_ammonia_fraction(values["ph"], temp)
+                    saturation = chemistry.do_saturation_mg_l(temp, salinity)
                 except ValueError:
-                    faults.append("nh3:outside_formula_range")
+                    faults.append("do_sat:outside_formula_range")
                 else:
-                    self._put(values, faults, "nh3", values["tan"] * fraction)
+                    self._put(values, faults, "do_sat", 100.0 * values["do"] / saturation)
+        if "tan" in values and "ph" in values and "nh3" not in values:
+            try:
+                fraction = chemistry.unionized_ammonia_fraction(values["ph"], temp)
+            except ValueError:
+                faults.append("nh3:outside_formula_range")
+            else:
+                self._put(values, faults, "nh3", values["tan"] * fraction)
 
     @staticmethod
     def _put(values: dict[str, float], faults: list[str], metric: str, value: float) -> None:

@@ -8,10 +8,10 @@ and used by rules that ask for it.
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
+from alerts.engine import evaluate_detections
 from alerts.events import DetectionEvent
 from vision.models import Detection, TrapPhoto
 
@@ -61,17 +61,6 @@ def trap_photo_to_alert_events(photo: TrapPhoto) -> list[DetectionEvent]:
     ]
 
 
-def alert_engine() -> Callable[[Sequence[DetectionEvent]], object] | None:
-    """``alerts.engine.evaluate_detections`` when the alert engine is installed, else ``None``."""
-    try:
-        module = importlib.import_module("alerts.engine")
-    except ModuleNotFoundError as exc:
-        if exc.name != "alerts.engine":
-            raise
-        return None
-    return getattr(module, "evaluate_detections", None)
-
-
 def hand_to_alerts(events: Sequence[DetectionEvent]) -> bool:
     """Evaluate the events; False (logged) if the engine is missing or failed.
 
@@ -80,12 +69,8 @@ def hand_to_alerts(events: Sequence[DetectionEvent]) -> bool:
     """
     if not events:
         return True
-    evaluate = alert_engine()
-    if evaluate is None:
-        log.warning("no alert engine installed; %d vision events not evaluated", len(events))
-        return False
     try:
-        evaluate(events)
+        evaluate_detections(events)
     except Exception:
         log.exception("alert evaluation of %d vision events failed", len(events))
         return False

@@ -9,7 +9,6 @@ from django.core.management.base import BaseCommand, CommandError
 from farm.config import load
 from sensors.bridge.config import bridge_config
 from sensors.bridge.mqtt import Bridge
-from sensors.bridge.pipeline import CodecsUnavailable
 
 
 class Command(BaseCommand):
@@ -44,9 +43,6 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         logging.getLogger("sensors").setLevel(logging.INFO)
-        try:
-            bridge = Bridge(config)
-        except CodecsUnavailable as exc:
-            raise CommandError(str(exc)) from None
+        bridge = Bridge(config)
         bridge.install_signal_handlers()
         bridge.run()
