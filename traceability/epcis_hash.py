@@ -8,8 +8,10 @@ normalising values so that every serialisation of the same event agrees:
 * timestamps in UTC with exactly three decimals, rounded half up;
 * numbers without trailing zeros;
 * CBV bare words (``shipping``), CBV URNs and CURIEs expanded to web URIs;
-* EPC URNs and GS1 Digital Links rewritten as canonical Digital Links on
-  ``https://id.gs1.org`` with only the finest key level;
+* EPC URNs (pure identities, classes and ``idpat`` patterns of every GS1 scheme)
+  and GS1 Digital Links on any domain, with alphas or a query, rewritten as
+  canonical Digital Links on ``https://id.gs1.org`` with only the primary key and
+  the finest key qualifier, ``!()*+,:`` percent-encoded (``epcis_dl_normalise``);
 * list items sorted by code point; extension fields written as
   ``{namespace}localName=value`` and sorted.
 
@@ -17,7 +19,9 @@ Fields the reference implementation does not place in its property order
 (``bizTransactionList``, ``sourceList``, ``destinationList``, ``ilmd`` and
 user extensions) are appended after the ordered ones, sorted as strings,
 which is what its published vectors encode. ``eventID``, ``recordTime`` and
-``errorDeclaration`` are excluded, so a corrected event keeps its hash.
+``errorDeclaration`` are excluded, so a corrected event keeps its hash; so are
+comments (``rdfs:comment``) at any depth, and the fields a document or query
+result lists in its ``ignoreFields`` extension.
 """
 
 from __future__ import annotations
@@ -28,8 +32,7 @@ from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from traceability import digital_link
-from traceability.gs1_syntax import gs1_check_digit
+from traceability.epcis_dl_normalise import normalise as normalise_identifier
 
 CBV = "https://ref.gs1.org/cbv/"
 GS1_VOC = "https://gs1.org/voc/"
@@ -80,6 +83,8 @@ PROPERTY_ORDER: tuple = (
 )
 _ORDERED = {name for name, _ in PROPERTY_ORDER}
 EXCLUDED = frozenset({"type", "eventID", "recordTime", "errorDeclaration", "@context"})
+# Comments annotate an event for people; they are not extension fields, at any depth.
+COMMENTS = frozenset({"comment", "rdfs:comment", "{http://www.w3.org/2000/01/rdf-schema#}comment"})
 
 # Which fields take CBV bare words, and the vocabulary prefix of each.
 _BARE_WORD_PREFIX = {
@@ -100,8 +105,6 @@ _CBV_URN = {
     "urn:epcglobal:cbv:sdt:": CBV + "SDT-",
     "urn:epcglobal:cbv:er:": CBV + "ER-",
 }
-# Finest identification levels kept in a canonical Digital Link (key → qualifier preference).
-_FINEST = {"01": ("21", "10", "235"), "8006": ("21", "10"), "414": ("254",), "8010": ("8011",)}
 
 _TIME = re.compile(
     r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$", re.IGNORECASE
@@ -136,62 +139,6 @@ def _number(text: str) -> str:
     return str(int(number)) if number == int(number) else str(number)
 
 
-def _gtin_from(company_prefix: str, item_ref: str) -> str:
-    body = item_ref[0] + company_prefix + item_ref[1:]
-    return body + gs1_check_digit(body)
-
-
-def _epc_urn_to_digital_link(urn: str) -> str | None:
-    """Canonical Digital Link for an EPC URN (pure identity, class or pattern), if known."""
-    parts = urn.split(":")
-    if len(parts) != 5 or parts[:2] != ["urn", "epc"]:
-        return None
-    kind, scheme, body = parts[2], parts[3], parts[4].split(".")
-    try:
-        if scheme in ("sgtin", "lgtin") and len(body) == 3:
-            gtin = _gtin_from(body[0], body[1])
-            if body[2] == "*" or kind == "idpat":
-                return f"/01/{gtin}"
-            qualifier = "21" if scheme == "sgtin" else "10"
-            return f"/01/{gtin}/{qualifier}/{body[2]}"
-        if scheme == "sscc" and len(body) == 2:
-            return f"/00/{_gtin_from(body[0], body[1])}"
-        if scheme in ("sgln", "pgln"):
-            gln = body[0] + body[1]
-            gln += gs1_check_digit(gln)
-            if scheme == "pgln":
-                return f"/417/{gln}"
-            return f"/414/{gln}" + (f"/254/{body[2]}" if body[2] != "0" else "")
-        if scheme == "gdti" and len(body) == 3:
-            doc = body[0] + body[1]
-            return f"/253/{doc}{gs1_check_digit(doc)}{body[2]}"
-        if scheme == "grai" and len(body) == 3:
-            asset = body[0] + body[1]
-            return f"/8003/0{asset}{gs1_check_digit(asset)}{body[2]}"
-        if scheme == "giai" and len(body) == 2:
-            return f"/8004/{body[0]}{body[1]}"
-        if scheme == "sgcn" and len(body) == 3:
-            coupon = body[0] + body[1]
-            return f"/255/{coupon}{gs1_check_digit(coupon)}{body[2]}"
-    except (IndexError, ValueError):
-        return None
-    return None
-
-
-def _canonical_digital_link(uri: str) -> str | None:
-    try:
-        ais = digital_link.parse(uri)
-    except ValueError:
-        return None
-    key = next(iter(ais))
-    path = f"/{key}/{ais[key]}"
-    for qualifier in _FINEST.get(key, ()):
-        if qualifier in ais:
-            path += f"/{qualifier}/{ais[qualifier]}"
-            break
-    return "https://id.gs1.org" + path
-
-
 class _Canon:
     """Per-document state: the namespace prefixes from its ``@context``."""
 
@@ -222,12 +169,7 @@ class _Canon:
         if vocabulary and _BARE_WORD.match(text):
             return _BARE_WORD_PREFIX[vocabulary] + text
         text = _number(text)
-        if text.startswith("urn:epc:"):
-            dl = _epc_urn_to_digital_link(text)
-            return "https://id.gs1.org" + dl if dl else text
-        if text.lower().startswith(("http://", "https://")):
-            return _canonical_digital_link(text) or text
-        return text
+        return normalise_identifier(text) or text
 
     def generic(self, name: str, value) -> list[str]:
         """Strings for a field outside the property order (extensions, ilmd, party lists)."""
@@ -242,6 +184,8 @@ class _Canon:
         out: list[str] = []
         for name, value in obj.items():
             if name in used or name in EXCLUDED or name.startswith("@"):
+                continue
+            if name in COMMENTS or self.key(name) in COMMENTS:
                 continue
             if name in ("bizTransactionList", "sourceList", "destinationList"):
                 out.append(self.party_list(name, value))
@@ -345,17 +289,31 @@ def prehash_string(event: Mapping, context=None, ignore_fields: Collection[str] 
 
 def event_hash_id(event: Mapping, context=None, ignore_fields: Collection[str] = ()) -> str:
     """``ni:///sha-256;<hex>?ver=CBV2.0`` for one EPCIS 2.0 JSON-LD event."""
-    digest = hashlib.sha256(prehash_string(event, context, ignore_fields).encode()).hexdigest()
-    return f"ni:///sha-256;{digest}?ver=CBV2.0"
+    return _digest(prehash_string(event, context, ignore_fields))
+
+
+def _digest(prehash: str) -> str:
+    return f"ni:///sha-256;{hashlib.sha256(prehash.encode()).hexdigest()}?ver=CBV2.0"
 
 
 def document_hash_ids(document: Mapping) -> list[str]:
     """Event Hash IDs of every event in an EPCISDocument or EPCISQueryDocument."""
+    return [_digest(text) for text in document_prehash_strings(document)]
+
+
+def ignore_fields_of(holder: Mapping) -> list[str]:
+    """The ``…:ignoreFields`` list of a document or query result (any prefix), if any."""
+    return next((v for k, v in holder.items() if k.split(":")[-1] == "ignoreFields"), [])
+
+
+def document_prehash_strings(document: Mapping) -> list[str]:
+    """Pre-hash strings of every event in a document, in order (for comparing with a partner's)."""
     body = document["epcisBody"]
+    holder: Mapping = document
     if "queryResults" in body:
-        events = body["queryResults"]["resultsBody"]["eventList"]
+        holder = body["queryResults"]
+        events = holder["resultsBody"]["eventList"]
     else:
         events = body.get("eventList") or [body["event"]]
     context = document.get("@context", [])
-    ignore = next((v for k, v in document.items() if k.split(":")[-1] == "ignoreFields"), ())
-    return [event_hash_id(e, context, ignore) for e in events]
+    return [prehash_string(e, context, ignore_fields_of(holder)) for e in events]
