@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "traceability",
     "alerts",
     "aeration",
+    "monitoring",
 ]
 
 MIDDLEWARE = [

@@ -31,6 +31,7 @@ urlpatterns = [
     path("alerts/", include("alerts.urls")),
     path("i/<int:pk>", alert_views.short_link, name="incident-short"),
     path("vision/", include("vision.urls")),
+    path("monitoring/", include("monitoring.urls")),
     path("trace/", include("traceability.urls")),
     path("", include("traceability.public_urls")),
     path("admin/", admin.site.urls),

@@ -236,6 +236,25 @@ class Sample:
     value: float
 
 
+@dataclass(frozen=True, slots=True)
+class BandSample:
+    """One chart bucket: the mean and the extremes inside it."""
+
+    time: datetime
+    mean: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True, slots=True)
+class SitesNow:
+    """``TimeSeries.sites_now``: ``{site_id: {metric: (time, value)}}`` twice, and faults."""
+
+    latest: dict[int, dict[str, tuple[datetime, float]]]
+    earlier: dict[int, dict[str, tuple[datetime, float]]]
+    faults: dict[int, tuple[datetime, str]]  # the last ``faults`` text of the site's devices
+
+
 class TimeSeries:
     """An InfluxDB database over HTTP with a keep-alive session."""
 
@@ -437,6 +456,124 @@ class TimeSeries:
                     out[eui][metric] = (from_ms(t), v)
         return out
 
+    def sites_now(
+        self,
+        site_ids: Iterable[int],
+        metrics: Iterable[str],
+        now: datetime | None = None,
+        trend_window: timedelta = timedelta(hours=1),
+    ) -> SitesNow:
+        """The water or soil now of many sites in one round trip.
+
+        Per site and metric: the last value, the first value inside ``trend_window``
+        before it (for a trend arrow), and the last ``faults`` text of the site's
+        devices with its time, so a fault newer than the last value marks that probe
+        as faulted rather than showing an old number as current.
+        """
+        ids = sorted({int(s) for s in site_ids})
+        wanted = [m for m in dict.fromkeys(metrics) if m in METRIC_MEASUREMENT]
+        if not ids or not wanted:
+            return SitesNow({}, {}, {})
+        now = now or datetime.now(UTC)
+        horizon = to_ns(now + LATEST_SKEW)
+        since = to_ns(now - trend_window)
+        where = 'WHERE "site" =~ $s AND time <= $horizon'
+        statements = []
+        for metric in wanted:
+            field = ident(metric, METRIC_MEASUREMENT)
+            source = f'"{RAW_RP}".{ident(METRIC_MEASUREMENT[metric], MEASUREMENTS)}'
+            statements.append(f'SELECT last({field}) FROM {source} {where} GROUP BY "site"')
+            statements.append(
+                f'SELECT first({field}) FROM {source} {where} AND time >= $since GROUP BY "site"'
+            )
+        statements.append(
+            f'SELECT last("faults") FROM "{RAW_RP}"."device" {where} AND time >= $since '
+            'GROUP BY "site"'
+        )
+        params = {
+            "s": {"regex": "^(" + "|".join(str(i) for i in ids) + ")$"},
+            "horizon": horizon,
+            "since": since,
+        }
+        results = self.query_all("; ".join(statements), params)
+        latest: dict[int, dict[str, tuple[datetime, float]]] = {}
+        earlier: dict[int, dict[str, tuple[datetime, float]]] = {}
+        for i, metric in enumerate(wanted):
+            for target, rows in ((latest, results[2 * i]), (earlier, results[2 * i + 1])):
+                for site, t, v in _by_site(rows):
+                    if isinstance(v, int | float) and not isinstance(v, bool):
+                        target.setdefault(site, {})[metric] = (from_ms(t), float(v))
+        faults = {
+            site: (from_ms(t), str(v)) for site, t, v in _by_site(results[-1]) if v is not None
+        }
+        return SitesNow(latest, earlier, faults)
+
+    def window_mean(
+        self, site_ids: Iterable[int], metric: str, start: datetime, end: datetime
+    ) -> dict[int, tuple[datetime, float]]:
+        """Mean of ``metric`` per site over ``[start, end)``, stamped with the window's middle."""
+        ids = sorted({int(s) for s in site_ids})
+        if not ids:
+            return {}
+        q = (
+            f"SELECT mean({ident(metric, METRIC_MEASUREMENT)}) FROM "
+            f'"{RAW_RP}".{ident(measurement_of(metric), MEASUREMENTS)} '
+            'WHERE "site" =~ $s AND time >= $start AND time < $end GROUP BY "site"'
+        )
+        params = {
+            "s": {"regex": "^(" + "|".join(str(i) for i in ids) + ")$"},
+            "start": to_ns(start),
+            "end": to_ns(end),
+        }
+        middle = start + (end - start) / 2
+        return {
+            site: (middle, float(v))
+            for site, _, v in _by_site(self.query(q, params))
+            if isinstance(v, int | float)
+        }
+
+    def band(
+        self,
+        site_id: int,
+        metric: str,
+        start: datetime,
+        end: datetime,
+        *,
+        max_points: int = MAX_POINTS,
+    ) -> tuple[int, list[BandSample]]:
+        """Mean, min and max of ``metric`` per bucket for a site: ``(bucket_s, samples)``.
+
+        Buckets of an hour or more read the hourly roll-up (mean of means, min of
+        minimums, max of maximums), so a 30-day chart costs 720 roll-up rows, not
+        forty thousand raw points.
+        """
+        measurement = measurement_of(metric)
+        width = bucket_for(start, end, max_points)
+        if width >= 3600 and width % 3600 == 0:
+            names = {f"{a}_{metric}" for a in ("mean", "min", "max")}
+            source = f'"{ROLLUP_RP}".{ident(measurement + ROLLUP_SUFFIX, _rollup_names())}'
+            columns = (
+                f'mean({ident("mean_" + metric, names)}) AS "mean", '
+                f'min({ident("min_" + metric, names)}) AS "min", '
+                f'max({ident("max_" + metric, names)}) AS "max"'
+            )
+        else:
+            field = ident(metric, METRIC_MEASUREMENT)
+            source = f'"{RAW_RP}".{ident(measurement, MEASUREMENTS)}'
+            columns = f'mean({field}) AS "mean", min({field}) AS "min", max({field}) AS "max"'
+        q = (
+            f'SELECT {columns} FROM {source} WHERE "site" = $site '
+            f"AND time >= $start AND time < $end GROUP BY time({width}s) fill(none)"
+        )
+        params = {"site": str(int(site_id)), "start": to_ns(start), "end": to_ns(end)}
+        rows = self.query(q, params)
+        return width, [
+            BandSample(from_ms(r[0]), r[1], r[2], r[3])
+            for s in rows
+            for r in s["values"]
+            if r[1] is not None
+        ]
+
     def regional(
         self, metric: str, division_code: str, start: datetime, end: datetime
     ) -> list[dict[str, Any]]:
@@ -510,6 +647,15 @@ class TimeSeries:
                 self.write_lines("\n".join(points), rp=ROLLUP_RP)
                 written += len(points)
         return written
+
+
+def _by_site(rows: list[dict[str, Any]]) -> Iterable[tuple[int, int, Any]]:
+    """(site id, time ms, value) of each series of a ``GROUP BY "site"`` answer."""
+    for s in rows:
+        site = s.get("tags", {}).get("site", "")
+        if site.isdigit() and s["values"]:
+            t, v = s["values"][0][:2]
+            yield int(site), t, v
 
 
 def _rollup_names() -> set[str]:
