@@ -55,6 +55,10 @@ METRIC_MEASUREMENT: dict[str, str] = {
         "water",
     ),
     **dict.fromkeys(("battery_v", "battery_pct", "rssi", "snr", "f_cnt", "gateways"), "device"),
+    # A relay controller's outputs and inputs are its own state: the device measurement.
+    **dict.fromkeys(
+        ("relay1", "relay2", "current_a1", "current_a2", "aci1_ma", "aci2_ma"), "device"
+    ),
 }
 MEASUREMENTS = ("soil", "water", "air", "device")
 TAGS = ("org", "region", "farm", "site", "device")

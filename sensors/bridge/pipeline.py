@@ -75,6 +75,12 @@ PLAUSIBLE: dict[str, tuple[float, float]] = {
     "battery_pct": (0.0, 100.0),
     "rssi": (-200.0, 0.0),
     "snr": (-30.0, 30.0),
+    "relay1": (0.0, 1.0),
+    "relay2": (0.0, 1.0),
+    "current_a1": (0.0, 655.0),  # what the relay frame's u16 of 0.01 A can carry
+    "current_a2": (0.0, 655.0),
+    "aci1_ma": (0.0, 30.0),  # 4-20 mA loop; under 4 mA is a broken loop, kept visible
+    "aci2_ma": (0.0, 30.0),
 }
 # Salinity assumed for DO saturation when the node does not measure it (ppt).
 # Brackish ponds vary too much to guess: without a reading no do_sat is derived.

@@ -35,12 +35,14 @@ class Profile:
 _TABLE: tuple[tuple[str, str, str, str], ...] = (
     ("native-soil", "Project compact codec v1, soil node", "native", "decode_soil"),
     ("native-water", "Project compact codec v1, water node", "native", "decode_water"),
+    ("native-relay", "Project relay controller v1", "native_relay", "decode_relay"),
     ("cayenne-lpp", "Cayenne LPP (ChirpStack v4 object shape)", "cayenne", "decode"),
     ("dragino-lse01", "Dragino LSE01 soil moisture, temperature, EC", "dragino", "decode_lse01"),
     ("dragino-lsnpk01", "Dragino LSNPK01 soil N, P, K", "dragino", "decode_lsnpk01"),
     ("dragino-lsph01", "Dragino LSPH01 soil pH and temperature", "dragino", "decode_lsph01"),
     ("dragino-ldds75", "Dragino LDDS75 ultrasonic distance", "dragino", "decode_ldds75"),
     ("dragino-lht65", "Dragino LHT65 air temperature, humidity, probe", "dragino", "decode_lht65"),
+    ("dragino-lt22222l", "Dragino LT-22222-L relay I/O", "dragino_lt", "decode_lt22222l"),
     (
         "milesight-em500-smtc",
         "Milesight EM500-SMTC soil moisture, temperature, EC",

@@ -38,6 +38,13 @@ CANONICAL_UNITS: dict[str, str] = {
     "battery_pct": "%",
     "rssi": "dBm",
     "snr": "dB",
+    # Actuators: a relay's contact (1 closed, the load runs; 0 open) and the load's current.
+    "relay1": "",
+    "relay2": "",
+    "current_a1": "A",
+    "current_a2": "A",
+    "aci1_ma": "mA",  # 4-20 mA current inputs of an I/O controller
+    "aci2_ma": "mA",
 }
 
 # What people call each metric (zh-Hans, English): pages, charts and notifications.
@@ -66,6 +73,13 @@ METRIC_LABELS: dict[str, tuple[str, str]] = {
     "battery_pct": ("电池电量", "battery level"),
     "rssi": ("信号强度", "signal strength"),
     "snr": ("信噪比", "signal-to-noise ratio"),
+    "relay1": ("继电器1", "relay 1"),
+    "relay2": ("继电器2", "relay 2"),
+    "current_a1": ("电流1", "current 1"),
+    "current_a2": ("电流2", "current 2"),
+    "aci1_ma": ("电流输入1", "current input 1"),
+    "aci2_ma": ("电流输入2", "current input 2"),
+    "aerator": ("增氧机", "aerator"),  # not a reading: the subject of aerator incidents
 }
 
 
