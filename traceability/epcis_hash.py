@@ -144,6 +144,7 @@ class _Canon:
 
     def __init__(self, context) -> None:
         self.namespaces = dict(DEFAULT_NAMESPACES)
+        self._leftovers: dict[tuple, list[str]] = {}
         for item in context if isinstance(context, list) else [context]:
             if isinstance(item, Mapping):
                 self.namespaces.update({k: v for k, v in item.items() if isinstance(v, str)})
@@ -209,8 +210,13 @@ class _Canon:
             rendered.append(text)
         return name + "".join(sorted(rendered)) if any(rendered) else ""
 
-    def ordered(self, obj: Mapping, order) -> str:
-        """``key=value`` for the ordered fields of a flat object, then its extensions."""
+    def ordered(self, obj: Mapping, order, trail: tuple = ()) -> str:
+        """``key=value`` for the ordered fields of a flat object, then its extensions.
+
+        A plain (un-namespaced) field the order does not know is, as in the reference
+        implementation, not written here but at the end of the event under the path of
+        the elements it sits in (``trail``).
+        """
         text = ""
         for name, _ in order:
             if name in obj and str(obj[name]).strip() != "":
@@ -218,15 +224,45 @@ class _Canon:
                 if name in ("type", "exception", "component"):
                     vocab = "sensorType" if name == "type" else name
                 text += f"{name}={self.value(name, obj[name], vocab)}"
-        return text + "".join(self.remainder(obj, {n for n, _ in order}))
+        known = {n for n, _ in order}
+        if trail:
+            stray = {k for k in obj if k not in known and not self._extension(k)}
+            stray -= EXCLUDED | COMMENTS
+            if stray:
+                self.leftover(trail, self.remainder({k: obj[k] for k in stray}, set()))
+                known |= stray
+        return text + "".join(self.remainder(obj, known))
 
-    def sensor_element(self, element: Mapping) -> str:
+    def _extension(self, name: str) -> bool:
+        return name.startswith(("@", "{")) or ":" in name
+
+    def leftover(self, trail: tuple, strings: list[str]) -> None:
+        self._leftovers.setdefault(trail, []).extend(strings)
+
+    def leftover_strings(self) -> list[str]:
+        """The stray fields, each under the path of elements it was found in."""
+        tree: dict = {}
+        for trail, strings in self._leftovers.items():
+            node = tree
+            for step in trail:
+                node = node.setdefault(step, {})
+            node.setdefault(None, []).extend(strings)
+
+        def render(step, node) -> str:
+            parts = list(node.get(None, [])) + [render(k, v) for k, v in node.items() if k]
+            return step[0] + "".join(sorted(parts))
+
+        return [render(k, v) for k, v in tree.items() if k]
+
+    def sensor_element(self, element: Mapping, trail: tuple = ()) -> str:
         text = "sensorElement"
         if element.get("sensorMetadata"):
-            text += "sensorMetadata" + self.ordered(element["sensorMetadata"], _SENSOR_METADATA)
+            text += "sensorMetadata" + self.ordered(
+                element["sensorMetadata"], _SENSOR_METADATA, (*trail, ("sensorMetadata", 0))
+            )
         reports = sorted(
-            "sensorReport" + self.ordered(r, _SENSOR_REPORT)
-            for r in element.get("sensorReport") or []
+            "sensorReport" + self.ordered(r, _SENSOR_REPORT, (*trail, ("sensorReport", i)))
+            for i, r in enumerate(element.get("sensorReport") or [])
         )
         text += "".join(reports)
         return text + "".join(self.remainder(element, {"sensorMetadata", "sensorReport"}))
@@ -241,15 +277,21 @@ class _Canon:
             )
             return name + text if text else ""
         if isinstance(how, tuple) and how and isinstance(how[0], tuple):  # readPoint/bizLocation
-            inner = self.ordered(value, how)
+            inner = self.ordered(value, how, ((name, 0),))
             return name + inner if inner else ""
         item_name, item_how = how
         if item_how is None:
             items = [f"{item_name}={self.value(item_name, v)}" for v in value or []]
         elif item_how == "sensor":
-            items = [self.sensor_element(v) for v in value or []]
+            items = [
+                self.sensor_element(v, ((name, 0), (item_name, i)))
+                for i, v in enumerate(value or [])
+            ]
         else:
-            items = [item_name + self.ordered(v, item_how) for v in value or []]
+            items = [
+                item_name + self.ordered(v, item_how, ((name, 0), (item_name, i)))
+                for i, v in enumerate(value or [])
+            ]
         items = sorted(i for i in items if i)
         return name + "".join(items) if items else ""
 
@@ -284,7 +326,7 @@ def prehash_string(event: Mapping, context=None, ignore_fields: Collection[str] 
     for name, how in PROPERTY_ORDER:
         if name in event and event[name] is not None:
             text += canon.field(name, how, event[name])
-    return text + "".join(canon.remainder(event, _ORDERED))
+    return text + "".join(sorted(canon.remainder(event, _ORDERED) + canon.leftover_strings()))
 
 
 def event_hash_id(event: Mapping, context=None, ignore_fields: Collection[str] = ()) -> str:
