@@ -16,37 +16,22 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from alerts import incidents
-from alerts.models import Delivery, Incident
-from alerts.transports import IncidentSummary, Recipient, get_transport, render
-from alerts.transports.aliyun_sms import AliyunSmsConfig
-from alerts.transports.aliyun_voice import AliyunVoiceConfig
-from alerts.transports.email import EmailConfig
-from alerts.transports.tencent_sms import TencentSmsConfig
-from alerts.transports.tencent_voice import TencentVoiceConfig
-from alerts.transports.webpush import WebPushConfig
-from alerts.transports.wecom import WeComConfig
+from alerts import channels, incidents, notify
+from alerts.channels import TransportNotConfigured
+from alerts.models import ContactProfile, Delivery, Incident, PushSubscription
+from alerts.transports import IncidentSummary, Message, Recipient, get_transport, render
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 20  # with the back-off below: about 1 h 20 min of trying
+# Retries on one channel before the next channel of the ladder is tried as well (a
+# throttled or broken vendor must not hold an alarm back for an hour).
+FALLBACK_AFTER = 3
 BACKOFF_BASE_S = 5.0
 BACKOFF_CAP_S = 300.0
 
-CONFIG_CLASSES: dict[str, type] = {
-    "aliyun_sms": AliyunSmsConfig,
-    "aliyun_voice": AliyunVoiceConfig,
-    "email": EmailConfig,
-    "tencent_sms": TencentSmsConfig,
-    "tencent_voice": TencentVoiceConfig,
-    "webpush": WebPushConfig,
-    "wecom": WeComConfig,
-}
 DONE = {Delivery.Outcome.DELIVERED, Delivery.Outcome.FAILED, Delivery.Outcome.SUPPRESSED}
-
-
-class TransportNotConfigured(RuntimeError):
-    """settings.ALERT_TRANSPORTS lacks what this channel needs."""
+__all__ = ["TransportNotConfigured", "send", "transport_config"]
 
 
 @dataclass(frozen=True)
@@ -67,12 +52,8 @@ def backoff(attempts: int, retry_after: float | None = None) -> float:
 
 
 def transport_config(kind: str):
-    """The typed config of one channel from ``settings.ALERT_TRANSPORTS[kind]``."""
-    values = getattr(settings, "ALERT_TRANSPORTS", {}).get(kind, {})
-    try:
-        return CONFIG_CLASSES[kind](**values)
-    except (KeyError, TypeError) as exc:
-        raise TransportNotConfigured(f"channel {kind!r}: {exc}") from None
+    """The typed config of one channel (see ``alerts.channels``)."""
+    return channels.transport_config(kind)
 
 
 def incident_url(incident: Incident) -> str:
@@ -80,8 +61,10 @@ def incident_url(incident: Incident) -> str:
     return f"{base.rstrip('/')}/i/{incident.pk}"
 
 
-def message_for(d: Delivery, now: datetime):
+def message_for(d: Delivery, now: datetime) -> Message:
     incident = d.incident
+    if incident is None:
+        return test_message(d)
     grouped = d.grouped.count()
     subject = incident.subject or incident.title
     if grouped:
@@ -98,7 +81,37 @@ def message_for(d: Delivery, now: datetime):
         threshold=incident.threshold_text,
         minutes_unacknowledged=minutes,
     )
-    return render(d.kind, summary, idempotency_key=d.idempotency_key)
+    kind = "firing" if d.kind == "stand_in" else d.kind
+    lang = "zh-hans"
+    if d.user_id:
+        lang = (
+            ContactProfile.objects.filter(user_id=d.user_id)
+            .values_list("language", flat=True)
+            .first()
+            or lang
+        )
+    return render(kind, summary, lang, idempotency_key=d.idempotency_key)
+
+
+def test_message(d: Delivery) -> Message:
+    """A person's "send me a test": the firing template filled with harmless values."""
+    base = getattr(settings, "ALERT_LINK_BASE", "") or settings.CONFIG.site_url
+    return Message(
+        incident_id="0",
+        incident_url=f"{base.rstrip('/')}/alerts/me/",
+        severity="info",
+        title="[测试] 农情监测通知",
+        body=f"这是一条测试消息，{d.recipient_label}能收到告警。",
+        template="firing",
+        template_params={
+            "site": "测试",
+            "subject": "通知测试",
+            "value": "-",
+            "threshold": "-",
+            "id": "0",
+        },
+        idempotency_key=d.idempotency_key,
+    )
 
 
 def recipient_for(d: Delivery) -> Recipient:
@@ -113,13 +126,19 @@ def recipient_for(d: Delivery) -> Recipient:
     if d.channel == "webpush":
         sub = d.user.push_subscriptions.filter(endpoint=d.address).first() if d.user_id else None
         return Recipient(name=name, webpush_subscription=sub.as_json() if sub else None)
+    if d.channel == "wecom_app":
+        return Recipient(name=name, wecom_userid=d.address)
+    if d.channel == "wechat":
+        return Recipient(name=name, wechat_openid=d.address)
     return Recipient(name=name, phone=d.address)
 
 
 def _stale(d: Delivery, now: datetime) -> str:
     """Why this delivery should no longer go out, or ""."""
     incident = d.incident
-    if d.kind in ("reminder", "escalation"):
+    if incident is None:
+        return ""
+    if d.kind in ("reminder", "escalation", "stand_in"):
         if not incident.is_open:
             return "incident resolved"
         if incident.is_quiet(now):
@@ -151,6 +170,8 @@ def send(delivery_id: int, now: datetime | None = None) -> Attempt:
             transport = get_transport(d.channel, transport_config(d.channel))
         except (TransportNotConfigured, ValueError) as exc:
             d.outcome, d.detail = Delivery.Outcome.FAILED, str(exc)
+            if notify.fallback(d, now, str(exc)):
+                d.detail += " (next channel queued)"
             d.save(update_fields=["outcome", "detail"])
             log.error("delivery %s not sent: %s", d.pk, exc)
             return Attempt(d.outcome)
@@ -159,15 +180,24 @@ def send(delivery_id: int, now: datetime | None = None) -> Attempt:
         d.last_attempt_at = now
         d.detail = result.detail[:2000]
         d.provider_id = result.provider_id[:128]
+        d.vendor_code = result.vendor_code[:64]
         retry_in = None
         if result.ok:
             d.outcome, d.delivered_at = Delivery.Outcome.DELIVERED, now
-            incidents.mark_notified(d.incident, now, reminder=False)
+            if d.incident_id:
+                incidents.mark_notified(d.incident, now, reminder=False)
         elif result.status == "retry" and d.attempts < MAX_ATTEMPTS:
             d.outcome = Delivery.Outcome.RETRYING
             retry_in = backoff(d.attempts, result.retry_after)
+            if d.attempts >= FALLBACK_AFTER and notify.fallback(d, now, d.detail):
+                d.outcome, retry_in = Delivery.Outcome.FAILED, None
+                d.detail = f"gave up after {d.attempts} attempts, next channel queued: {d.detail}"
         else:
             d.outcome = Delivery.Outcome.FAILED
             log.warning("delivery %s failed after %d attempts: %s", d.pk, d.attempts, d.detail)
+            if result.address_invalid and d.channel == "webpush":
+                PushSubscription.objects.filter(endpoint=d.address).delete()
+            if notify.fallback(d, now, d.detail):
+                d.detail = f"{d.detail} (next channel queued)"[:2000]
         d.save()
         return Attempt(d.outcome, retry_in)

@@ -402,7 +402,10 @@ class Delivery(models.Model):
         FAILED = "failed", _("Failed")
         SUPPRESSED = "suppressed", _("Not sent (acknowledged, silenced or grouped)")
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="deliveries")
+    # Empty for a message about no incident: a person's "send me a test", a code to verify.
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -418,6 +421,7 @@ class Delivery(models.Model):
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.QUEUED)
     detail = models.TextField(blank=True)
     provider_id = models.CharField(max_length=128, blank=True)
+    vendor_code = models.CharField(_("provider's code"), max_length=64, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     grouped_into = models.ForeignKey(
@@ -430,3 +434,100 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return self.idempotency_key
+
+
+class ContactProfile(models.Model):
+    """How one person can be reached and how they want to be.
+
+    ``phone`` is E.164 (+86 and an 11-digit mobile). When an SMS channel is configured
+    it counts for SMS and voice only once verified with a code (``phone_verified_at``);
+    without one there is no way to verify, so it counts as given. ``channels`` lists,
+    per severity, the channels the person wants; a severity not listed takes whatever
+    the notification policy sends. Quiet hours are the person's own, in the site's time
+    zone, and critical alerts ignore them.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact"
+    )
+    phone = models.CharField(_("mobile number"), max_length=16, blank=True)
+    phone_verified_at = models.DateTimeField(_("mobile number verified"), null=True, blank=True)
+    wecom_userid = models.CharField(_("WeCom user id"), max_length=64, blank=True)
+    wechat_openid = models.CharField(_("WeChat openid"), max_length=64, blank=True)
+    language = models.CharField(
+        _("language of messages"), max_length=8, choices=settings.LANGUAGES, default="zh-hans"
+    )
+    channels = models.JSONField(_("channels per severity"), default=dict, blank=True)
+    quiet_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
+    quiet_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("contact profile")
+        verbose_name_plural = _("contact profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.phone}"
+
+
+class PhoneVerification(models.Model):
+    """One SMS code sent to prove a number; only its keyed hash is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="phone_verifications"
+    )
+    phone = models.CharField(max_length=16)
+    code_hash = models.CharField(max_length=128)
+    created = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.created:%Y-%m-%d %H:%M}"
+
+
+class InboundCallback(models.Model):
+    """Every vendor callback received (SMS reply, voice keypress), with what it led to.
+
+    ``dedup_key`` identifies the vendor's message (Aliyun's ``sequence_id``, a voice
+    call id with its key, a hash of a Tencent reply); a second callback with the same key
+    is a replay and is refused. Refused callbacks (bad token, unknown sender) are kept
+    with an empty key so they never block the genuine one.
+    """
+
+    class Outcome(models.TextChoices):
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged the incident")
+        ALREADY = "already", _("Incident was already acknowledged")
+        IGNORED = "ignored", _("Nothing to do")
+        REJECTED = "rejected", _("Rejected")
+
+    vendor = models.CharField(max_length=32)  # aliyun_sms_up, tencent_sms_reply, ...
+    dedup_key = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(db_index=True)
+    sender = models.CharField(max_length=32, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    reason = models.CharField(max_length=255, blank=True)
+    incident = models.ForeignKey(
+        Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    payload = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vendor", "dedup_key"],
+                condition=~Q(dedup_key=""),
+                name="inbound_callback_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor} {self.outcome} {self.sender}"

@@ -6,6 +6,13 @@ with the rest of a burst when a person has already had ``rate_limit_count``
 messages on that channel within ``rate_limit_window``. Critical alerts never wait.
 Sending is the delivery task's job; this module only writes ``Delivery`` rows and
 queues them after commit.
+
+People come first: a channel the deployment has not configured is never tried (a row
+says so), a person's own choices and quiet hours narrow what the policy sends, and a
+person no configured channel reaches (no verified number, no WeCom id, no openid, no
+push subscription) gets a failed row saying so while the organisation's managers are
+told in their place. When a channel fails for good, ``fallback`` queues the next one
+of ``channels.LADDER`` the person has.
 """
 
 from __future__ import annotations
@@ -20,12 +27,22 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 
-from alerts.models import Delivery, EscalationStep, Incident, NotificationPolicy, Silence
+from alerts import channels, contacts
+from alerts.models import (
+    ContactProfile,
+    Delivery,
+    EscalationStep,
+    Incident,
+    NotificationPolicy,
+    Silence,
+)
 from alerts.transports.base import delivery_key
-from farm.models import Membership, Role
+from farm.models import Role
 
 User = get_user_model()
-PHONE_CHANNELS = {"aliyun_sms", "tencent_sms", "aliyun_voice", "tencent_voice"}
+PHONE_CHANNELS = set(channels.PHONE)
+# Kinds of message a person must not miss: an unreachable recipient is reported for these.
+URGENT_KINDS = ("firing", "escalation", "reminder")
 
 
 @dataclass(frozen=True)
@@ -57,18 +74,16 @@ def users_for(incident: Incident, roles: Iterable[str], user_ids: Iterable[int])
     return list(User.objects.filter(q, is_active=True).distinct().order_by("pk"))
 
 
-def address_of(user, channel: str, policy: NotificationPolicy) -> str:
-    if channel in PHONE_CHANNELS:
-        phone = (
-            Membership.objects.filter(user=user).exclude(phone="").values_list("phone", flat=True)
-        ).first()
-        return phone or ""
+def address_of(user, channel: str, profile: ContactProfile | None = None) -> str:
+    """Where ``channel`` reaches ``user``, or "" (unverified numbers do not count)."""
     if channel == "email":
         return user.email
     if channel == "webpush":
         sub = user.push_subscriptions.order_by("-created").first()
         return sub.endpoint if sub else ""
-    return ""
+    if profile is None:
+        profile = ContactProfile.objects.filter(user=user).first()
+    return contacts.address_for(profile, channel)
 
 
 def addressees(policy: NotificationPolicy, users: list, channel: str) -> list[Addressee]:
@@ -78,20 +93,41 @@ def addressees(policy: NotificationPolicy, users: list, channel: str) -> list[Ad
         return [Addressee(f"wecom:policy:{policy.pk}", policy.name, None, policy.wecom_webhook_url)]
     found = []
     for user in users:
-        address = address_of(user, channel, policy)
+        address = address_of(user, channel)
         if address:
-            label = user.get_full_name() or user.get_username()
-            found.append(Addressee(f"user:{user.pk}", label, user.pk, address))
+            found.append(Addressee(f"user:{user.pk}", _label(user), user.pk, address))
     return found
+
+
+def _label(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def managers_of(incident: Incident) -> list:
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__role=Role.MANAGER,
+            memberships__organisation_id=incident.farm.organisation_id,
+        )
+        .distinct()
+        .order_by("pk")
+    )
 
 
 def quiet_until(policy: NotificationPolicy, severity: str, now: datetime) -> datetime | None:
     """End of the quiet hours ``now`` falls in, or None (critical alerts ignore them)."""
-    if severity == "critical" or policy.quiet_start is None or policy.quiet_end is None:
+    if policy.quiet_start is None or policy.quiet_end is None:
+        return None
+    return _quiet_end(policy.quiet_start, policy.quiet_end, severity, now)
+
+
+def _quiet_end(start, end, severity: str, now: datetime) -> datetime | None:
+    if severity == "critical":
         return None
     tz = ZoneInfo(settings.TIME_ZONE)
     local = now.astimezone(tz)
-    start, end, t = policy.quiet_start, policy.quiet_end, local.time()
+    t = local.time()
     inside = start <= t < end if start < end else (t >= start or t < end)
     if not inside:
         return None
@@ -132,36 +168,166 @@ def plan(
         users = users_for(
             incident, policy.recipient_roles, policy.recipient_users.values_list("pk", flat=True)
         )
-        channels = policy.channels.get(incident.severity, [])
+        offered = policy.channels.get(incident.severity, [])
     else:
         users = users_for(incident, step.roles, step.users.values_list("pk", flat=True))
-        channels = step.channels
+        offered = step.channels
     quiet = quiet_until(policy, incident.severity, now)
-    rows = []
-    for channel in channels:
-        for a in addressees(policy, users, channel):
-            not_before = None
-            if incident.severity != "critical":  # a critical alert never waits
-                not_before = quiet or _grouping_slot(policy, a, channel, now)
-            rows.append(
-                Delivery(
-                    incident=incident,
-                    user_id=a.user_id,
-                    recipient_key=a.key,
-                    recipient_label=a.label[:128],
-                    address=a.address,
-                    channel=channel,
-                    kind=kind,
-                    idempotency_key=delivery_key(incident.pk, a.key, channel, kind, sequence),
-                    not_before=not_before,
-                    created=now,
-                    outcome=Delivery.Outcome.DEFERRED if not_before else Delivery.Outcome.QUEUED,
-                )
+    profiles = {p.user_id: p for p in ContactProfile.objects.filter(user__in=users)}
+    rows: list[Delivery] = []
+
+    def add(
+        a: Addressee, channel: str, not_before=None, outcome=None, detail="", rkind=kind, seq=None
+    ):
+        seq = sequence if seq is None else seq
+        if not_before is None and outcome is None and incident.severity != "critical":
+            not_before = quiet or _grouping_slot(policy, a, channel, now)
+        if outcome is None:
+            outcome = Delivery.Outcome.DEFERRED if not_before else Delivery.Outcome.QUEUED
+        rows.append(
+            Delivery(
+                incident=incident,
+                user_id=a.user_id,
+                recipient_key=a.key,
+                recipient_label=a.label[:128],
+                address=a.address,
+                channel=channel,
+                kind=rkind,
+                idempotency_key=delivery_key(incident.pk, a.key, channel, rkind, seq),
+                not_before=not_before,
+                created=now,
+                outcome=outcome,
+                detail=detail,
             )
+        )
+
+    for channel in offered:
+        if channel == "wecom":
+            if not channels.is_configured(channel):
+                continue
+            for a in addressees(policy, users, channel):
+                add(a, channel)
+            continue
+        for user in users:
+            profile = profiles.get(user.pk)
+            a = Addressee(f"user:{user.pk}", _label(user), user.pk, "")
+            if channel not in contacts.wanted(profile, incident.severity, offered):
+                continue
+            if not channels.is_configured(channel):
+                add(a, channel, outcome=Delivery.Outcome.FAILED, detail="channel not configured")
+                continue
+            address = address_of(user, channel, profile)
+            if not address:
+                continue
+            mine = _personal_quiet_until(profile, incident.severity, now)
+            add(Addressee(a.key, a.label, a.user_id, address), channel, not_before=mine)
+    if kind in URGENT_KINDS:
+        for user in users:
+            reach = contacts.reach_of(user, profiles.get(user.pk))
+            if reach.reachable:
+                continue
+            why = "unverified mobile number" if reach.unverified_phone else "no channel set up"
+            a = Addressee(f"user:{user.pk}", _label(user), user.pk, "")
+            add(a, "none", outcome=Delivery.Outcome.FAILED, detail=f"unreachable: {why}")
+            _stand_in(incident, user, why, now, add)
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
     saved = list(Delivery.objects.filter(idempotency_key__in=[r.idempotency_key for r in rows]))
     queue([d.pk for d in saved if d.outcome == Delivery.Outcome.QUEUED])
     return saved
+
+
+def _stand_in(incident: Incident, user, why: str, now: datetime, add) -> None:
+    """Tell the organisation's managers about an incident a recipient cannot receive."""
+    managers = [m for m in managers_of(incident) if m.pk != user.pk]
+    if not managers:
+        a = Addressee(f"user:{user.pk}", _label(user), user.pk, "")
+        add(
+            a,
+            "none",
+            outcome=Delivery.Outcome.FAILED,
+            detail="no manager to tell",
+            rkind="stand_in",
+            seq=user.pk,
+        )
+        return
+    for manager in managers:
+        profile = ContactProfile.objects.filter(user=manager).first()
+        label = f"{_label(manager)} ← {_label(user)}"
+        sent = False
+        for channel in channels.configured_kinds():
+            if channel in ("wecom", "inapp"):
+                continue
+            address = address_of(manager, channel, profile)
+            if address:
+                a = Addressee(f"user:{manager.pk}", label, manager.pk, address)
+                add(
+                    a,
+                    channel,
+                    outcome=Delivery.Outcome.QUEUED,
+                    detail=f"for {_label(user)}: {why}",
+                    rkind="stand_in",
+                    seq=user.pk,
+                )
+                sent = True
+                break
+        if not sent:
+            a = Addressee(f"user:{manager.pk}", label, manager.pk, "")
+            add(
+                a,
+                "none",
+                outcome=Delivery.Outcome.FAILED,
+                detail="manager unreachable too",
+                rkind="stand_in",
+                seq=user.pk,
+            )
+
+
+def _personal_quiet_until(profile: ContactProfile | None, severity: str, now: datetime):
+    if profile is None or profile.quiet_start is None or profile.quiet_end is None:
+        return None
+    return _quiet_end(profile.quiet_start, profile.quiet_end, severity, now)
+
+
+def fallback(d: Delivery, now: datetime, why: str) -> Delivery | None:
+    """After ``d`` failed for good, queue the next channel of the ladder the person has.
+
+    Channels already used for the same message (any outcome) are skipped, so the ladder
+    only moves down and a channel is never tried twice for one message.
+    """
+    if d.incident_id is None or d.user_id is None or d.channel not in channels.LADDER:
+        return None
+    seq = int(d.idempotency_key.rsplit(":", 1)[-1])
+    used = set(
+        Delivery.objects.filter(
+            incident_id=d.incident_id, recipient_key=d.recipient_key, kind=d.kind
+        ).values_list("channel", flat=True)
+    )
+    later = channels.LADDER[channels.LADDER.index(d.channel) + 1 :]
+    profile = ContactProfile.objects.filter(user_id=d.user_id).first()
+    for channel in later:
+        if channel in used or channel in ("wecom", "inapp") or not channels.is_configured(channel):
+            continue
+        address = address_of(d.user, channel, profile)
+        if not address:
+            continue
+        row, created = Delivery.objects.get_or_create(
+            idempotency_key=delivery_key(d.incident_id, d.recipient_key, channel, d.kind, seq),
+            defaults=dict(
+                incident_id=d.incident_id,
+                user_id=d.user_id,
+                recipient_key=d.recipient_key,
+                recipient_label=d.recipient_label,
+                address=address,
+                channel=channel,
+                kind=d.kind,
+                created=now,
+                detail=f"after {d.channel} failed: {why}"[:2000],
+            ),
+        )
+        if created:
+            queue([row.pk])
+        return row
+    return None
 
 
 def is_silenced(incident: Incident, now: datetime) -> bool:
@@ -190,8 +356,8 @@ def group_due(now: datetime) -> list[int]:
     so the person gets "溶解氧等3项" once instead of three messages.
     """
     due = list(
-        Delivery.objects.select_for_update(skip_locked=True)
-        .filter(outcome=Delivery.Outcome.DEFERRED, not_before__lte=now)
+        Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(outcome=Delivery.Outcome.DEFERRED, not_before__lte=now, incident__isnull=False)
         .select_related("incident")
         .order_by("created", "pk")
     )

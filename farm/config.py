@@ -95,6 +95,9 @@ class Config:
     ssl_redirect: bool = False
     # Longest time an open WebSocket streams on an access check (farm.consumers).
     live_recheck_s: float = 30.0
+    # Notification channels whose settings are present: kind -> keyword arguments of its
+    # typed config in ``alerts.transports`` (see ``alert_transports``).
+    alert_transports: dict[str, dict] = field(default_factory=dict)
 
     def check(self) -> None:
         """Refuse unsafe production settings instead of silently running with them."""
@@ -150,10 +153,100 @@ def load(env: dict[str, str] | None = None) -> Config:
         static_root=Path(env.get("STATIC_ROOT", state_dir / "static")),
         state_dir=state_dir,
         site_url=env.get("SITE_URL", "http://127.0.0.1:8000"),
-        resolver_domain=env.get("RESOLVER_DOMAIN", "127.0.0.1:8000"),
+        # Printed in every QR label: production has no default, so labels are refused
+        # until it names the public domain (traceability.resolver_domain).
+        resolver_domain=env.get("RESOLVER_DOMAIN", "" if production else "127.0.0.1:8000"),
         celery_eager=_bool(env.get("CELERY_EAGER"), default=False),
         environment=environment,
         hsts_seconds=int(env.get("HSTS_SECONDS") or HSTS_SECONDS),
         ssl_redirect=_bool(env.get("SECURE_SSL_REDIRECT"), default=False),
         live_recheck_s=float(env.get("LIVE_RECHECK_SECONDS") or 30.0),
+        alert_transports=alert_transports(env, state_dir),
     )
+
+
+def _templates(value: str | None) -> dict[str, str]:
+    """``"firing=SMS_1,escalation=SMS_2"`` -> ``{"firing": "SMS_1", "escalation": "SMS_2"}``."""
+    pairs = (item.split("=", 1) for item in _list(value) if "=" in item)
+    return {name.strip(): code.strip() for name, code in pairs if name.strip() and code.strip()}
+
+
+def alert_transports(env: dict[str, str], state_dir: Path) -> dict[str, dict]:
+    """The notification channels the environment configures, and only those.
+
+    A channel appears only when every setting it needs is present (credentials, SMS sign
+    and template codes, voice templates, SMTP host and sender, WeCom or WeChat app keys),
+    so nothing offers or tries a channel that cannot work. In-app and the WeCom group
+    robot (whose webhook belongs to each policy) need nothing. Web push signs with a VAPID
+    key that is generated on first use and kept in the state directory unless
+    ``WEBPUSH_VAPID_PRIVATE_KEY`` gives one; ``WEBPUSH_ENABLED=0`` turns it off.
+    """
+    out: dict[str, dict] = {"inapp": {}, "wecom": {}}
+    aliyun = (env.get("ALIYUN_ACCESS_KEY_ID", ""), env.get("ALIYUN_ACCESS_KEY_SECRET", ""))
+    tencent = (env.get("TENCENT_SECRET_ID", ""), env.get("TENCENT_SECRET_KEY", ""))
+    sms = _templates(env.get("ALIYUN_SMS_TEMPLATES"))
+    if all(aliyun) and env.get("ALIYUN_SMS_SIGN_NAME") and sms:
+        out["aliyun_sms"] = {
+            "access_key_id": aliyun[0],
+            "access_key_secret": aliyun[1],
+            "sign_name": env["ALIYUN_SMS_SIGN_NAME"],
+            "templates": sms,
+        }
+    voice = _templates(env.get("ALIYUN_VOICE_TEMPLATES"))
+    if all(aliyun) and voice:
+        out["aliyun_voice"] = {
+            "access_key_id": aliyun[0],
+            "access_key_secret": aliyun[1],
+            "templates": voice,
+            "called_show_number": env.get("ALIYUN_VOICE_SHOW_NUMBER", ""),
+        }
+    sms = _templates(env.get("TENCENT_SMS_TEMPLATES"))
+    if all(tencent) and env.get("TENCENT_SMS_SDK_APP_ID") and env.get("TENCENT_SMS_SIGN_NAME"):
+        if sms:
+            out["tencent_sms"] = {
+                "secret_id": tencent[0],
+                "secret_key": tencent[1],
+                "sdk_app_id": env["TENCENT_SMS_SDK_APP_ID"],
+                "sign_name": env["TENCENT_SMS_SIGN_NAME"],
+                "templates": sms,
+            }
+    voice = _templates(env.get("TENCENT_VOICE_TEMPLATES"))
+    if all(tencent) and env.get("TENCENT_VOICE_SDK_APP_ID") and voice:
+        out["tencent_voice"] = {
+            "secret_id": tencent[0],
+            "secret_key": tencent[1],
+            "voice_sdk_app_id": env["TENCENT_VOICE_SDK_APP_ID"],
+            "templates": voice,
+        }
+    if env.get("SMTP_HOST") and env.get("SMTP_FROM"):
+        out["email"] = {
+            "host": env["SMTP_HOST"],
+            "from_address": env["SMTP_FROM"],
+            "port": int(env.get("SMTP_PORT") or 587),
+            "username": env.get("SMTP_USERNAME", ""),
+            "password": env.get("SMTP_PASSWORD", ""),
+            "starttls": _bool(env.get("SMTP_STARTTLS"), default=True),
+            "implicit_tls": _bool(env.get("SMTP_IMPLICIT_TLS"), default=False),
+        }
+    if env.get("WECOM_CORP_ID") and env.get("WECOM_AGENT_ID") and env.get("WECOM_APP_SECRET"):
+        out["wecom_app"] = {
+            "corp_id": env["WECOM_CORP_ID"],
+            "agent_id": env["WECOM_AGENT_ID"],
+            "secret": env["WECOM_APP_SECRET"],
+        }
+    if env.get("WECHAT_APP_ID") and env.get("WECHAT_APP_SECRET") and env.get("WECHAT_TEMPLATE_ID"):
+        out["wechat"] = {
+            "app_id": env["WECHAT_APP_ID"],
+            "app_secret": env["WECHAT_APP_SECRET"],
+            "template_id": env["WECHAT_TEMPLATE_ID"],
+        }
+        fields = _templates(env.get("WECHAT_TEMPLATE_FIELDS"))
+        if fields:
+            out["wechat"]["fields"] = fields
+    if _bool(env.get("WEBPUSH_ENABLED"), default=True):
+        out["webpush"] = {
+            "vapid_private_key": env.get("WEBPUSH_VAPID_PRIVATE_KEY", ""),
+            "vapid_key_file": str(state_dir / "vapid_private_key.txt"),
+            "vapid_subject": env.get("WEBPUSH_VAPID_SUBJECT", "mailto:alerts@localhost"),
+        }
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import dj_database_url
@@ -16,6 +17,8 @@ CONFIG.check()
 SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug
 ALLOWED_HOSTS = CONFIG.allowed_hosts
+# The public origin every printed QR code carries (traceability.resolver_domain).
+RESOLVER_DOMAIN = CONFIG.resolver_domain
 CSRF_TRUSTED_ORIGINS = CONFIG.csrf_trusted_origins
 
 INSTALLED_APPS = [
@@ -36,6 +39,8 @@ INSTALLED_APPS = [
     "vision",
     "traceability",
     "alerts",
+    "regional",
+    "phone",
     "aeration",
     "monitoring",
 ]
@@ -175,6 +180,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "alerts-flush-deferred": {"task": "alerts.flush_deferred", "schedule": 60.0},
     "alerts-low-battery": {"task": "alerts.check_low_battery", "schedule": 900.0},
     "alerts-requeue-stalled": {"task": "alerts.requeue_stalled", "schedule": 300.0},
+    # Aerators: unconfirmed commands expire; automatic mode acts on stale data and timers.
+    "aeration-expire": {"task": "aeration.expire_commands", "schedule": 30.0},
+    "aeration-automatic": {"task": "aeration.automatic", "schedule": 60.0},
     "sensors-rollup-hourly": {
         "task": "sensors.rollup_hourly",
         "schedule": crontab(minute=5),
@@ -183,9 +191,22 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "sensors.purge_dead_letters",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Last week's regional reports, mailed to subscribers, every Monday morning.
+    "regional-weekly-reports": {
+        "task": "regional.weekly_reports",
+        "schedule": crontab(day_of_week="mon", hour=6, minute=30),
+    },
 }
+# Notification channels configured by the environment (farm.config.alert_transports).
+ALERT_TRANSPORTS = CONFIG.alert_transports
+
 # Days a dead letter (a message the bridge could not store) is kept.
 DEAD_LETTER_RETENTION_DAYS = 30
+
+# Regional map: a Tianditu (天地图) key adds its approved basemap; without one the map draws
+# the offline county outlines only. The site URL is printed in reports beside each figure.
+TIANDITU_KEY = os.environ.get("TIANDITU_KEY", "")
+REGIONAL_SITE_URL = os.environ.get("REGIONAL_SITE_URL", "http://127.0.0.1:8000")
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -9,10 +9,39 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from alerts.events import ReadingEvent
-from alerts.models import NotificationPolicy, Rule
+from alerts.models import ContactProfile, NotificationPolicy, Rule
 from farm.models import Farm, Membership, Organisation, Plot, Pond, Region, Role
 
 T0 = datetime(2026, 7, 20, 2, 0, tzinfo=UTC)  # 10:00 in Hubei
+NOWHERE = "http://127.0.0.1:9/"  # discard port: nothing answers
+
+# Every channel configured (with endpoints nobody answers), as a deployment with all
+# vendor credentials would have them; tests that send start their own servers.
+ALL_TRANSPORTS: dict[str, dict] = {
+    "inapp": {},
+    "wecom": {},
+    "webpush": {
+        "vapid_private_key": "",
+        "vapid_key_file": "",
+        "vapid_subject": "mailto:ops@example.cn",
+    },
+    "wecom_app": {"corp_id": "ww1", "agent_id": "1000002", "secret": "s", "api_base": NOWHERE},
+    "wechat": {"app_id": "wx1", "app_secret": "s", "template_id": "T1", "api_base": NOWHERE},
+    "aliyun_sms": {
+        "access_key_id": "id",
+        "access_key_secret": "secret",
+        "sign_name": "农情监测",
+        "templates": {"firing": "SMS_1", "escalation": "SMS_2", "verify": "SMS_9"},
+        "endpoint": NOWHERE,
+    },
+    "aliyun_voice": {
+        "access_key_id": "id",
+        "access_key_secret": "secret",
+        "templates": {"firing": "TTS_1", "escalation": "TTS_2"},
+        "endpoint": NOWHERE,
+    },
+    "email": {"host": "127.0.0.1", "port": 9, "from_address": "alerts@example.cn"},
+}
 
 
 def at(minutes: float) -> datetime:
@@ -52,6 +81,8 @@ class World:
         Membership.objects.create(
             user=self.manager, role=Role.MANAGER, organisation=self.org, phone="+8613700000002"
         )
+        for user, phone in ((self.farmer, "+8613700000001"), (self.manager, "+8613700000002")):
+            ContactProfile.objects.create(user=user, phone=phone, phone_verified_at=T0)
         o = Membership.objects.create(
             user=self.stranger, role=Role.OPERATOR, organisation=self.other_org
         )
@@ -86,10 +117,12 @@ class World:
 
 
 @pytest.fixture
-def world(db) -> World:
+def world(db, settings) -> World:
+    settings.ALERT_TRANSPORTS = ALL_TRANSPORTS
     return World()
 
 
 @pytest.fixture
-def world_committed(transactional_db) -> World:
+def world_committed(transactional_db, settings) -> World:
+    settings.ALERT_TRANSPORTS = ALL_TRANSPORTS
     return World()

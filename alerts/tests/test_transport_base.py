@@ -25,10 +25,13 @@ def test_every_channel_is_registered_under_its_kind():
         "aliyun_sms",
         "aliyun_voice",
         "email",
+        "inapp",
         "tencent_sms",
         "tencent_voice",
         "webpush",
+        "wechat",
         "wecom",
+        "wecom_app",
     ]
 
 

@@ -46,10 +46,13 @@ def serve(handle: Callable[[Received], Reply]) -> Iterator[ProviderStub]:
     stub = ProviderStub(handle)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            self.do_POST("GET")
+
+        def do_POST(self, method: str = "POST") -> None:  # noqa: N802
             length = int(self.headers.get("Content-Length", "0"))
             request = Received(
-                "POST",
+                method,
                 self.path,
                 {k.lower(): v for k, v in self.headers.items()},
                 self.rfile.read(length),

@@ -8,10 +8,13 @@ from alerts.transports import (  # noqa: F401  (importing registers each transpo
     aliyun_sms,
     aliyun_voice,
     email,
+    inapp,
     tencent_sms,
     tencent_voice,
     webpush,
+    wechat,
     wecom,
+    wecom_app,
 )
 from alerts.transports.base import (
     DeliveryResult,

@@ -231,10 +231,14 @@ def classify(data: Mapping[str, Any], *, action: str, id_field: str) -> Delivery
         f"Aliyun {action}: {code} {data.get('Message', '')} (RequestId {data.get('RequestId', '')})"
     )
     if code == "OK":
-        return DeliveryResult.delivered(str(data.get(id_field, "")), detail)
+        return DeliveryResult.delivered(str(data.get(id_field, "")), detail, vendor_code=code)
     if code in RETRYABLE_CODES:
-        return DeliveryResult.retry(detail, retry_after=60.0 if code in RATE_LIMIT_CODES else None)
-    return DeliveryResult.failed(detail, address_invalid=code in INVALID_NUMBER_CODES)
+        return DeliveryResult.retry(
+            detail, retry_after=60.0 if code in RATE_LIMIT_CODES else None, vendor_code=code
+        )
+    return DeliveryResult.failed(
+        detail, address_invalid=code in INVALID_NUMBER_CODES, vendor_code=code
+    )
 
 
 def national_number(phone: str) -> str:

@@ -36,18 +36,39 @@ class DeliveryResult:
     # The address itself is dead (push subscription gone, number or webhook invalid):
     # the caller should disable it rather than try it again for the next incident.
     address_invalid: bool = False
+    # The provider's own verdict ("OK", "isv.BUSINESS_LIMIT_CONTROL", "0", "42001", "HTTP 410")
+    # so the delivery log shows what the vendor said, apart from our reading of it.
+    vendor_code: str = ""
 
     @classmethod
-    def delivered(cls, provider_id: str = "", detail: str = "") -> DeliveryResult:
-        return cls(DeliveryStatus.DELIVERED, provider_id=provider_id, detail=detail)
+    def delivered(
+        cls, provider_id: str = "", detail: str = "", *, vendor_code: str = ""
+    ) -> DeliveryResult:
+        return cls(
+            DeliveryStatus.DELIVERED,
+            provider_id=provider_id,
+            detail=detail,
+            vendor_code=vendor_code,
+        )
 
     @classmethod
-    def retry(cls, detail: str, retry_after: float | None = None) -> DeliveryResult:
-        return cls(DeliveryStatus.RETRY, detail=detail, retry_after=retry_after)
+    def retry(
+        cls, detail: str, retry_after: float | None = None, *, vendor_code: str = ""
+    ) -> DeliveryResult:
+        return cls(
+            DeliveryStatus.RETRY, detail=detail, retry_after=retry_after, vendor_code=vendor_code
+        )
 
     @classmethod
-    def failed(cls, detail: str, *, address_invalid: bool = False) -> DeliveryResult:
-        return cls(DeliveryStatus.FAILED, detail=detail, address_invalid=address_invalid)
+    def failed(
+        cls, detail: str, *, address_invalid: bool = False, vendor_code: str = ""
+    ) -> DeliveryResult:
+        return cls(
+            DeliveryStatus.FAILED,
+            detail=detail,
+            address_invalid=address_invalid,
+            vendor_code=vendor_code,
+        )
 
     @property
     def ok(self) -> bool:
@@ -80,6 +101,8 @@ class Recipient:
     phone: str = ""  # E.164, e.g. "+8613711112222"
     email: str = ""
     wecom_webhook_url: str = ""
+    wecom_userid: str = ""  # the person in the WeCom address book (application messages)
+    wechat_openid: str = ""  # the person's openid for the Official Account
     # The browser's PushSubscription.toJSON(): {"endpoint": ..., "keys": {"p256dh", "auth"}}
     webpush_subscription: Mapping[str, Any] | None = None
 
@@ -168,9 +191,12 @@ def http_status_result(response: requests.Response, what: str) -> DeliveryResult
     the request itself is wrong and sending it again cannot help (failed).
     """
     detail = f"{what}: HTTP {response.status_code} {response.text[:200]}"
+    code = f"HTTP {response.status_code}"
     if response.status_code == 429 or response.status_code >= 500:
-        return DeliveryResult.retry(detail, retry_after=retry_after_seconds(response))
-    return DeliveryResult.failed(detail)
+        return DeliveryResult.retry(
+            detail, retry_after=retry_after_seconds(response), vendor_code=code
+        )
+    return DeliveryResult.failed(detail, vendor_code=code)
 
 
 def retry_after_seconds(response: requests.Response) -> float | None:

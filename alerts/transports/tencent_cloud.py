@@ -131,9 +131,11 @@ def call(
             f"(RequestId {response.get('RequestId', '')})"
         )
         if code.startswith(RETRYABLE_PREFIXES):
-            return DeliveryResult.retry(detail)
+            return DeliveryResult.retry(detail, vendor_code=code)
         return DeliveryResult.failed(
-            detail, address_invalid=code == "InvalidParameterValue.IncorrectPhoneNumber"
+            detail,
+            address_invalid=code == "InvalidParameterValue.IncorrectPhoneNumber",
+            vendor_code=code,
         )
     return response
 

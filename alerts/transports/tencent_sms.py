@@ -82,7 +82,13 @@ class TencentSms(Transport):
         code = str(status.get("Code", ""))
         detail = f"Tencent SendSms: {code} {status.get('Message', '')}"
         if code == "Ok":
-            return DeliveryResult.delivered(str(status.get("SerialNo", "")), detail)
+            return DeliveryResult.delivered(
+                str(status.get("SerialNo", "")), detail, vendor_code=code
+            )
         if code in RETRYABLE_SEND_CODES:
-            return DeliveryResult.retry(detail, retry_after=RETRYABLE_SEND_CODES[code])
-        return DeliveryResult.failed(detail, address_invalid=code in INVALID_NUMBER_CODES)
+            return DeliveryResult.retry(
+                detail, retry_after=RETRYABLE_SEND_CODES[code], vendor_code=code
+            )
+        return DeliveryResult.failed(
+            detail, address_invalid=code in INVALID_NUMBER_CODES, vendor_code=code
+        )

@@ -64,4 +64,4 @@ class TencentVoice(Transport):
         call_id = str((reply.get("SendStatus") or {}).get("CallId", ""))
         if not call_id:
             return DeliveryResult.retry(f"Tencent SendTtsVoice: no CallId in {reply}")
-        return DeliveryResult.delivered(call_id, "Tencent SendTtsVoice: accepted")
+        return DeliveryResult.delivered(call_id, "Tencent SendTtsVoice: accepted", vendor_code="Ok")

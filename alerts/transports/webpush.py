@@ -91,10 +91,14 @@ class WebPush(Transport):
             return DeliveryResult.retry(f"push service unreachable: {exc}")
         status = response.status_code
         if status in (200, 201, 202):
-            return DeliveryResult.delivered(response.headers.get("Location", ""), f"HTTP {status}")
+            return DeliveryResult.delivered(
+                response.headers.get("Location", ""), f"HTTP {status}", vendor_code=f"HTTP {status}"
+            )
         if status in GONE_STATUSES:
             return DeliveryResult.failed(
-                f"push subscription gone: HTTP {status}", address_invalid=True
+                f"push subscription gone: HTTP {status}",
+                address_invalid=True,
+                vendor_code=f"HTTP {status}",
             )
         return http_status_result(response, "push service")
 

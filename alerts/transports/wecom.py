@@ -59,11 +59,16 @@ class WeComRobot(Transport):
             return http_status_result(reply, "WeCom robot")
         errcode = int(data["errcode"])
         detail = f"WeCom robot: {errcode} {data.get('errmsg', '')}"
+        code = str(errcode)
         if errcode == 0:
-            return DeliveryResult.delivered("", detail)
+            return DeliveryResult.delivered("", detail, vendor_code=code)
         if errcode in RETRYABLE_ERRCODES:
-            return DeliveryResult.retry(detail, retry_after=RETRYABLE_ERRCODES[errcode])
-        return DeliveryResult.failed(detail, address_invalid=errcode in INVALID_WEBHOOK_ERRCODES)
+            return DeliveryResult.retry(
+                detail, retry_after=RETRYABLE_ERRCODES[errcode], vendor_code=code
+            )
+        return DeliveryResult.failed(
+            detail, address_invalid=errcode in INVALID_WEBHOOK_ERRCODES, vendor_code=code
+        )
 
     def payload(self, message: Message, recipient: Recipient) -> dict[str, Any]:
         more = "查看详情" if message.lang.startswith("zh") else "Details"
