@@ -10,7 +10,7 @@ table is the audit log.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +20,66 @@ class Mode(models.TextChoices):
     AUTO = "auto", _("Automatic")
 
 
+class RelayController(models.Model):
+    """A relay controller and how to reach it through its network server for downlinks.
+
+    Uplinks name the device only by DevEUI; a downlink needs the network server's own
+    address: ChirpStack v4 the application id (UUID), The Things Stack v3 the
+    application id, tenant and its device id. They are typed here once per device.
+    """
+
+    class Network(models.TextChoices):
+        CHIRPSTACK = "chirpstack", _("ChirpStack v4")
+        TTS = "tts", _("The Things Stack v3")
+
+    device = models.OneToOneField(
+        "sensors.Device",
+        on_delete=models.CASCADE,
+        related_name="relay_controller",
+        verbose_name=_("device"),
+    )
+    network = models.CharField(
+        _("network server"), max_length=16, choices=Network.choices, default=Network.CHIRPSTACK
+    )
+    application_id = models.CharField(
+        _("application id"),
+        max_length=64,
+        validators=[RegexValidator(r"^[A-Za-z0-9_.\-]+$", _("Letters, digits, '.', '_', '-'."))],
+    )
+    tenant_id = models.CharField(
+        _("tenant id"),
+        max_length=36,
+        blank=True,
+        validators=[RegexValidator(r"^[a-z0-9\-]*$", _("Lower-case letters, digits, '-'."))],
+        help_text=_("The Things Stack Cloud and Enterprise only; empty for Open Source."),
+    )
+    network_device_id = models.CharField(
+        _("device id on the network server"),
+        max_length=36,
+        blank=True,
+        validators=[RegexValidator(r"^[a-z0-9\-]*$", _("Lower-case letters, digits, '-'."))],
+        help_text=_("The Things Stack only; ChirpStack addresses devices by DevEUI."),
+    )
+    confirmed = models.BooleanField(
+        _("confirmed downlinks"),
+        default=False,
+        help_text=_("The state in the next uplink confirms a command either way."),
+    )
+    confirm_minutes = models.PositiveSmallIntegerField(
+        _("confirmation window (min)"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(1440)],
+        help_text=_("A command not confirmed by an uplink within this time expires."),
+    )
+
+    class Meta:
+        verbose_name = _("relay controller")
+        verbose_name_plural = _("relay controllers")
+
+    def __str__(self) -> str:
+        return str(self.device.name or self.device.dev_eui)
+
+
 class Aerator(models.Model):
     """One aerator on a pond, wired to one relay channel of a relay controller."""
 
@@ -27,8 +87,8 @@ class Aerator(models.Model):
         "farm.Pond", on_delete=models.CASCADE, related_name="aerators", verbose_name=_("pond")
     )
     name = models.CharField(_("name"), max_length=64)
-    device = models.ForeignKey(
-        "sensors.Device",
+    controller = models.ForeignKey(
+        RelayController,
         on_delete=models.PROTECT,
         related_name="aerators",
         verbose_name=_("relay controller"),
@@ -59,8 +119,17 @@ class Aerator(models.Model):
     # Reported by the device, written only from its uplinks.
     reported_on = models.BooleanField(_("reported on"), null=True, blank=True)
     reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
-    reported_f_cnt = models.BigIntegerField(null=True, blank=True, editable=False)
     current_a = models.FloatField(_("current (A)"), null=True, blank=True)
+    current_full_scale_a = models.FloatField(
+        _("current sensor full scale (A)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.1)],
+        help_text=_(
+            "For a 4–20 mA current transducer on the controller's current input: "
+            "the amps it reports as 20 mA. Empty when no current is measured."
+        ),
+    )
     changed_at = models.DateTimeField(
         _("state changed at"),
         null=True,
@@ -68,12 +137,19 @@ class Aerator(models.Model):
         help_text=_("When the reported state last changed; minimum on/off times count from here."),
     )
     override_until = models.DateTimeField(_("manual override until"), null=True, blank=True)
+    # The pond's last dissolved oxygen as the bridge handed it over, for automatic mode
+    # and its fail-safe when the data goes stale or the probe reports a fault.
+    last_do = models.FloatField(_("last DO (mg/L)"), null=True, blank=True, editable=False)
+    last_do_at = models.DateTimeField(null=True, blank=True, editable=False)
+    do_fault = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["pond__name", "name"]
         constraints = [
             models.UniqueConstraint(fields=["pond", "name"], name="aerator_unique_name_in_pond"),
-            models.UniqueConstraint(fields=["device", "channel"], name="aerator_unique_channel"),
+            models.UniqueConstraint(
+                fields=["controller", "channel"], name="aerator_unique_channel"
+            ),
         ]
         verbose_name = _("aerator")
         verbose_name_plural = _("aerators")

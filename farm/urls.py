@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/vision/", include("vision.api")),
     path("devices/", include("sensors.urls")),
     path("alerts/", include("alerts.urls")),
+    path("aeration/", include("aeration.urls")),
     path("i/<int:pk>", alert_views.short_link, name="incident-short"),
     path("vision/", include("vision.urls")),
     path("monitoring/", include("monitoring.urls")),

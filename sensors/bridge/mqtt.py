@@ -63,8 +63,32 @@ def no_readings_hook(batch: list[ReadingEvent]) -> None:
 
 
 def resolve_hook(path: str) -> OnReadings:
-    if not path:
+    """One hook ``package.module:function``, or several separated by commas.
+
+    Several are called in order on each batch, each even when an earlier one failed;
+    the first error is raised afterwards, so the bridge's retry (database away) or
+    drop accounting applies to the batch as before.
+    """
+    hooks = [_import_hook(p.strip()) for p in path.split(",") if p.strip()]
+    if not hooks:
         return no_readings_hook
+    if len(hooks) == 1:
+        return hooks[0]
+
+    def fan_out(batch: list[ReadingEvent]) -> None:
+        error: Exception | None = None
+        for hook in hooks:
+            try:
+                hook(batch)
+            except Exception as exc:
+                error = error or exc
+        if error is not None:
+            raise error
+
+    return fan_out
+
+
+def _import_hook(path: str) -> OnReadings:
     module, _, name = path.partition(":")
     return getattr(importlib.import_module(module), name)
 
