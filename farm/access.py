@@ -272,3 +272,36 @@ def get_visible_or_404(qs: QuerySet, **lookup) -> Model:
         return qs.get(**lookup)
     except qs.model.DoesNotExist:
         raise Http404 from None
+
+
+# --- regional monitoring: bureau reviewers' region pages -------------------------------
+
+
+def regional_roots(user: User) -> QuerySet[Region]:
+    """The top regions of the user's regional pages: their bureau regions, every province
+    for an admin, none for anyone else (farm roles see their farms, not a region)."""
+    s = scope_for(user)
+    if s.everything:
+        return Region.objects.filter(level=Region.Level.PROVINCE)
+    if not s.regions:
+        return Region.objects.none()
+    return Region.objects.filter(
+        _any([Q(code__startswith=p) for p in s.regions]) & Q(memberships__user=user)
+    ).distinct()
+
+
+def readable_region_or_404(user: User, code: str) -> Region:
+    """A region whose page the user may open: inside one of their bureau regions (a county
+    reviewer sees only their county, a city reviewer every county of the city)."""
+    s = scope_for(user)
+    region = Region.objects.filter(code=code).select_related("parent").first()
+    if region is None:
+        raise Http404
+    if s.everything or any(region.code.startswith(p) for p in s.regions):
+        return region
+    raise Http404
+
+
+def farms_in_region(user: User, region: Region) -> QuerySet[Farm]:
+    """The farms of a region the user may read (the region already checked readable)."""
+    return visible_farms(user).filter(region__code__startswith=region.prefix)

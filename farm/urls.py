@@ -34,6 +34,7 @@ urlpatterns = [
     path("vision/", include("vision.urls")),
     path("monitoring/", include("monitoring.urls")),
     path("trace/", include("traceability.urls")),
+    path("regional/", include("regional.urls")),
     path("", include("traceability.public_urls")),
     path("admin/", admin.site.urls),
 ]

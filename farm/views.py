@@ -21,6 +21,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "read_only": access.is_read_only(request.user),
             "roles": sorted(access.role_names(request.user)),
             "by_county": rollups.farms_by_county(farms),
+            "regional": access.regional_roots(request.user).exists(),
         },
     )
 

@@ -613,6 +613,89 @@ class TimeSeries:
             for r in s["values"]
         ]
 
+    def site_rollup_summary(
+        self, metric: str, division_code: str, start: datetime, end: datetime
+    ) -> dict[str, dict[str, Any]]:
+        """Per site under a division code: hours with a roll-up of ``metric``, its lowest
+        hourly minimum and highest hourly maximum over ``[start, end)``.
+
+        ``{site: {"farm": id, "region": code, "hours": n, "min": x, "max": y}}``; a site
+        with no roll-up in the range is absent (a gap, for the caller to report as one).
+        """
+        if not _DIVISION.match(division_code):
+            raise ValueError("division code: 2, 4 or 6 digits")
+        measurement = measurement_of(metric)
+        names = {f"{a}_{metric}" for a in ("mean", "min", "max")}
+        q = (
+            f'SELECT count({ident("mean_" + metric, names)}) AS "hours", '
+            f'min({ident("min_" + metric, names)}) AS "min", '
+            f'max({ident("max_" + metric, names)}) AS "max" '
+            f'FROM "{ROLLUP_RP}".{ident(measurement + ROLLUP_SUFFIX, _rollup_names())} '
+            f'WHERE "region" =~ $region AND time >= $start AND time < $end '
+            f'GROUP BY "site", "farm", "region"'
+        )
+        params = {
+            "region": {"regex": "^" + division_code},
+            "start": to_ns(start),
+            "end": to_ns(end),
+        }
+        out: dict[str, dict[str, Any]] = {}
+        for s in self.query(q, params):
+            tags = s.get("tags", {})
+            if not tags.get("site"):
+                continue
+            _, hours, low, high = s["values"][0][:4]
+            out[tags["site"]] = {
+                "farm": tags.get("farm", ""),
+                "region": tags.get("region", ""),
+                "hours": int(hours or 0),
+                "min": low,
+                "max": high,
+            }
+        return out
+
+    def daily_hours_at_or_below(
+        self,
+        metric: str,
+        division_code: str,
+        start: datetime,
+        end: datetime,
+        limit: float,
+        tz: str = "Asia/Shanghai",
+    ) -> dict[str, list[tuple[datetime, int]]]:
+        """Per site and calendar day (in ``tz``), the hours whose mean ``metric`` was at or
+        below ``limit`` — GB 11607's DO rule counted on hourly roll-ups.
+
+        ``tz`` is an identifier, not user input: only the site's zone names are accepted.
+        """
+        if not _DIVISION.match(division_code):
+            raise ValueError("division code: 2, 4 or 6 digits")
+        if tz not in ("Asia/Shanghai", "UTC"):
+            raise ValueError(f"time zone {tz!r} is not allowed here")
+        if not math.isfinite(limit):
+            raise ValueError("limit must be finite")
+        measurement = measurement_of(metric)
+        field = ident("mean_" + metric, {"mean_" + metric})
+        q = (
+            f'SELECT count({field}) AS "hours" '
+            f'FROM "{ROLLUP_RP}".{ident(measurement + ROLLUP_SUFFIX, _rollup_names())} '
+            f'WHERE "region" =~ $region AND time >= $start AND time < $end '
+            f"AND {field} <= $limit "
+            f"GROUP BY time(1d), \"site\" fill(none) tz('{tz}')"
+        )
+        params = {
+            "region": {"regex": "^" + division_code},
+            "start": to_ns(start),
+            "end": to_ns(end),
+            "limit": float(limit),
+        }
+        out: dict[str, list[tuple[datetime, int]]] = {}
+        for s in self.query(q, params):
+            site = s.get("tags", {}).get("site")
+            if site:
+                out[site] = [(from_ms(t), int(n)) for t, n in s["values"] if n]
+        return out
+
     # -- roll-ups
 
     def rollup_hours(self, start: datetime, end: datetime) -> int:
