@@ -19,7 +19,7 @@ from django.http import (
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from farm import access
@@ -129,10 +129,10 @@ def _chart_request(request: HttpRequest):
         part = part.strip()
         if part:
             if not part.isdigit() or len(ids) >= charts.MAX_SERIES:
-                raise charts.ChartRequestError(_lazy("Bad list of sites."))
+                raise charts.ChartRequestError(gettext_lazy("Bad list of sites."))
             ids.append(int(part))
     if not ids:
-        raise charts.ChartRequestError(_lazy("Choose at least one site."))
+        raise charts.ChartRequestError(gettext_lazy("Choose at least one site."))
     found = {s.pk: s for s in _sites(request).filter(pk__in=ids)}
     if len(found) != len(set(ids)):
         raise Http404  # a site outside the person's farms is indistinguishable from none

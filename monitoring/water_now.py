@@ -122,7 +122,8 @@ def figure(
     limits: list[Limit],
     now: datetime,
 ) -> Figure:
-    f = Figure(metric, CANONICAL_UNITS.get(metric, ""))
+    unit = CANONICAL_UNITS.get(metric, "")
+    f = Figure(metric, "" if unit == "pH" else unit)  # "pH 7.8 pH" says it twice
     if fault is not None and (latest is None or fault[0] >= latest[0]):
         f.at, f.level, f.fault = fault[0], "fault", fault_label(fault[1])
         f.word = str(WORDS["fault"])

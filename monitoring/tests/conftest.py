@@ -10,10 +10,12 @@ from django.contrib.auth import get_user_model
 from alerts.models import Rule
 from farm.models import Membership, Role
 from sensors.models import Device
-from sensors.tests.conftest import influx, make_farm  # noqa: F401  (fixture)
+from sensors.tests import conftest as ingest
+from sensors.tests.conftest import make_farm
 from sensors.timeseries import Point, TimeSeries, to_ns
 
 DO_DEVICE = "00000000000000d1"
+influx = ingest.influx  # a fresh InfluxDB database per test
 
 
 def water(ts: TimeSeries, farm: dict, when: datetime, device: str = DO_DEVICE, **fields):
