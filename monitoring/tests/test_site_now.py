@@ -14,7 +14,9 @@ def panel(client, site) -> str:
     return response.content.decode()
 
 
-def test_pond_page_shows_do_below_the_rule_as_danger_with_a_falling_arrow(operator, farms, readings):
+def test_pond_page_shows_do_below_the_rule_as_danger_with_a_falling_arrow(
+    operator, farms, readings
+):
     mine, _ = farms
     low_do_rule(mine)
     now = datetime.now(UTC)
