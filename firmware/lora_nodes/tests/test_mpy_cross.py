@@ -12,7 +12,7 @@ import pytest
 FIRMWARE_DIR = Path(__file__).resolve().parent.parent
 MODULES = sorted(
     p
-    for sub in ("lib", "soil_node", "water_node", "host", "tests/portable")
+    for sub in ("lib", "soil_node", "water_node", "relay_node", "host", "tests/portable")
     for p in (FIRMWARE_DIR / sub).glob("*.py")
 )
 

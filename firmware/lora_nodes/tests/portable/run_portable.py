@@ -14,11 +14,12 @@ MODULES = (
     "check_sensors",
     "check_modem",
     "check_node",
+    "check_relay",
 )
 
 
 def add_paths(firmware_dir):
-    for sub in ("lib", "host", "soil_node", "water_node", "tests/portable"):
+    for sub in ("lib", "host", "soil_node", "water_node", "relay_node", "tests/portable"):
         path = firmware_dir + "/" + sub
         if path not in sys.path:
             sys.path.insert(0, path)
