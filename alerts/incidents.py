@@ -202,15 +202,20 @@ def close(incident: Incident, user: AbstractBaseUser | None, at: datetime, reaso
 
 
 @transaction.atomic
-def acknowledge(incident: Incident, user: AbstractBaseUser, now: datetime) -> bool:
-    """One tap from the farmer: stops reminders and escalation. False if already done."""
+def acknowledge(
+    incident: Incident, user: AbstractBaseUser, now: datetime, *, reason: str = ""
+) -> bool:
+    """One tap from the farmer: stops reminders and escalation. False if already done.
+
+    ``reason`` says how, when not in the app ("aliyun_sms_up: SMS reply").
+    """
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if incident.acknowledged_at is not None:
         return False
     incident.acknowledged_by = user
     incident.acknowledged_at = now
     incident.save(update_fields=["acknowledged_by", "acknowledged_at"])
-    _event(incident, E.ACKNOWLEDGED, now, user)
+    _event(incident, E.ACKNOWLEDGED, now, user, reason)
     return True
 
 

@@ -5,7 +5,7 @@ The short message link ``/i/<id>`` (``views.short_link``) belongs at the site ro
 
 from django.urls import path
 
-from alerts import fragments, views
+from alerts import callback_views, fragments, views
 
 app_name = "alerts"
 
@@ -30,4 +30,13 @@ urlpatterns = [
     path("silence/<int:pk>/end/", views.silence_end, name="silence-end"),
     path("push/subscribe/", views.push_subscribe, name="push-subscribe"),
     path("push/unsubscribe/", views.push_unsubscribe, name="push-unsubscribe"),
+    # Vendor callbacks (acknowledging from an SMS reply or a keypress); see alerts.callbacks.
+    path("callbacks/aliyun/sms-up/", callback_views.aliyun_sms_up, name="callback-aliyun-sms"),
+    path(
+        "callbacks/tencent/sms-reply/",
+        callback_views.tencent_sms_reply,
+        name="callback-tencent-sms",
+    ),
+    path("callbacks/aliyun/voice/", callback_views.aliyun_voice, name="callback-aliyun-voice"),
+    path("callbacks/tencent/voice/", callback_views.tencent_voice, name="callback-tencent-voice"),
 ]

@@ -81,7 +81,13 @@ PUBLIC = {
     "healthz",
 }
 # Authenticated by a device token, not a session: without the token every role is 401.
-TOKEN = {"vision:trap-upload"}
+TOKEN = {
+    "vision:trap-upload",
+    "alerts:callback-aliyun-sms",
+    "alerts:callback-tencent-sms",
+    "alerts:callback-aliyun-voice",
+    "alerts:callback-tencent-voice",
+}
 
 # Writes, by URL name: the right they need, and whether GET already needs it (a form
 # page). Any other endpoint that refuses GET (405) is a FARM write done by POST.
