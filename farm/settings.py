@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "vision",
     "traceability",
     "alerts",
+    "phone",
     "regional",
     "phone",
     "aeration",

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from alerts import views as alert_views
 from farm import views
+from phone import views as phone_views
 
 app_urls = (
     [
@@ -31,6 +32,9 @@ urlpatterns = [
     path("alerts/", include("alerts.urls")),
     path("aeration/", include("aeration.urls")),
     path("i/<int:pk>", alert_views.short_link, name="incident-short"),
+    path("phone/", include("phone.urls")),
+    path("sw.js", phone_views.service_worker, name="service-worker"),
+    path("manifest.webmanifest", phone_views.manifest, name="manifest"),
     path("vision/", include("vision.urls")),
     path("monitoring/", include("monitoring.urls")),
     path("trace/", include("traceability.urls")),

@@ -1,0 +1,17 @@
+"""Phone app pages; include under ``phone/`` with the namespace ``phone``.
+
+The service worker (``views.service_worker``) and the manifest (``views.manifest``)
+belong at the site root.
+"""
+
+from django.urls import path
+
+from phone import views
+
+app_name = "phone"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("ops/", views.operation, name="operation"),
+    path("offline/", views.offline, name="offline"),
+]
