@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import (
+    Aggregate,
     Count,
     DurationField,
     ExpressionWrapper,
     F,
     FloatField,
-    Func,
     Min,
     Q,
     QuerySet,
@@ -42,13 +42,14 @@ def low_battery_v() -> float:
     return float(getattr(settings, "REGIONAL_LOW_BATTERY_V", 2.7))
 
 
-class Percentile(Func):
+class Percentile(Aggregate):
     """PostgreSQL ``percentile_cont`` over a duration, in seconds (an ordered-set aggregate)."""
 
-    contains_aggregate = True
+    function = "percentile_cont"
+    name = "Percentile"
     output_field = FloatField()
     template = (
-        "percentile_cont(%(fraction)s) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM %(expressions)s))"
+        "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM %(expressions)s))"
     )
 
     def __init__(self, expression, fraction: float, **extra):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from html import escape
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -185,17 +186,17 @@ def report_pdf(fig: dict, site: Callable[[str], str] | None = None) -> bytes:
         title=title_of(fig),
     )
     story = [
-        Paragraph(title_of(fig), title),
-        Paragraph(_("Generated %(at)s (Beijing time)") % {"at": fig["generated_at"]}, body),
+        Paragraph(escape(title_of(fig)), title),
+        Paragraph(escape(_("Generated %(at)s (Beijing time)") % {"at": fig["generated_at"]}), body),
     ]
     for name, header, rows, page in sections(fig):
-        story.append(Paragraph(name, head))
-        story.append(Paragraph(_("Page: %(url)s") % {"url": site(page)}, body))
+        story.append(Paragraph(escape(name), head))
+        story.append(Paragraph(escape(_("Page: %(url)s") % {"url": site(page)}), body))
         if not rows:
-            story.append(Paragraph(_("None."), body))
+            story.append(Paragraph(escape(_("None.")), body))
             continue
-        data = [[Paragraph(str(h), body) for h in header]] + [
-            [Paragraph(str(v), body) for v in row] for row in rows
+        data = [[Paragraph(escape(str(h)), body) for h in header]] + [
+            [Paragraph(escape(str(v)), body) for v in row] for row in rows
         ]
         table = Table(data, repeatRows=1)
         table.setStyle(

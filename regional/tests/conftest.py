@@ -45,3 +45,7 @@ def influx(monkeypatch) -> Iterator[TimeSeries]:
     finally:
         ts.drop_database()
         ts.close()
+
+
+# The project's real-server fixtures (uvicorn on the test database, Debian Chromium).
+from tests.conftest import asgi_server, browser, demo_committed  # noqa: E402, F401
