@@ -38,6 +38,7 @@ urlpatterns = [
     path("vision/", include("vision.urls")),
     path("monitoring/", include("monitoring.urls")),
     path("trace/", include("traceability.urls")),
+    path("trace/", include("traceability.epcis_xml_urls")),
     path("regional/", include("regional.urls")),
     path("", include("traceability.public_urls")),
     path("admin/", admin.site.urls),

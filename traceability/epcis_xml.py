@@ -19,12 +19,14 @@ belongs to (``XmlRejected``).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext_noop
 from lxml import etree
 
 from traceability.epcis_hash import DEFAULT_NAMESPACES
@@ -34,6 +36,11 @@ QUERY_NS = "urn:epcglobal:epcis-query:xsd:2"
 # Read only: EPCIS 1.x documents (and some published hash vectors) use these.
 LEGACY_NS = ("urn:epcglobal:epcis:xsd:1", "urn:epcglobal:epcis-query:xsd:1")
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
+# Why a document is refused, as message ids (translated where a person reads them).
+NOT_WELL_FORMED = gettext_noop("the XML is not well-formed")
+NO_DTD = gettext_noop("the XML declares a DTD, which EPCIS documents never need")
+NOT_SCHEMA_VALID = gettext_noop("the XML does not follow the EPCIS 2.0 XML schema")
+NOT_EPCIS = gettext_noop("the XML is not an EPCIS document")
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 EVENT_TYPES = (
     "ObjectEvent",
@@ -51,6 +58,17 @@ PARTY_LISTS = {
 }
 WRAPPERS = ("extension", "baseExtension")
 NUMERIC_ATTRIBUTES = frozenset("value minValue maxValue meanValue sDev percRank percValue".split())
+# CBV code lists: a URN in XML, a bare word in JSON-LD (EPCIS 2.0, the bindings' mapping).
+CBV_URN = {
+    "bizStep": "urn:epcglobal:cbv:bizstep:",
+    "disposition": "urn:epcglobal:cbv:disp:",
+    "set": "urn:epcglobal:cbv:disp:",
+    "unset": "urn:epcglobal:cbv:disp:",
+    "reason": "urn:epcglobal:cbv:er:",
+    "bizTransactionType": "urn:epcglobal:cbv:btt:",
+    "sourceDestType": "urn:epcglobal:cbv:sdt:",
+}
+_BARE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 # Child order the XSD requires, after the fields every event starts with.
 _BASE = (
     "eventTime",
@@ -102,10 +120,13 @@ class XmlProblem:
 
 
 class XmlRejected(ValueError):
-    """The XML is not a well-formed, schema-valid EPCIS 2.0 document; see ``problems``."""
+    """The XML is not a well-formed, schema-valid EPCIS 2.0 document; see ``problems``.
 
-    def __init__(self, summary: str, problems: list[XmlProblem]):
-        self.summary, self.problems = summary, problems
+    ``summary`` is English (a gettext message id); ``events`` counts the events found.
+    """
+
+    def __init__(self, summary: str, problems: list[XmlProblem], events: int = 0):
+        self.summary, self.problems, self.events = summary, problems, events
         super().__init__(summary + ": " + "; ".join(str(p) for p in problems[:5]))
 
 
@@ -215,14 +236,14 @@ def read(data: bytes, *, validate: bool = True) -> XmlDocument:
             XmlProblem(e.line, _event_at(spans, e.line), e.message)
             for e in parser.error_log.filter_from_errors()
         ] or [XmlProblem(exc.lineno, _event_at(spans, exc.lineno), str(exc.msg))]
-        raise XmlRejected("not well-formed XML", problems) from None
+        raise XmlRejected(NOT_WELL_FORMED, problems, len(spans)) from None
     tree = root.getroottree()
     dtd = tree.docinfo.internalDTD
     declares = dtd is not None and (list(dtd.entities()) or list(dtd.iterelements()))
     if declares or tree.docinfo.system_url or tree.docinfo.public_id:
         # A bare <!DOCTYPE x> is harmless (GS1's own examples have one); declarations are not.
         problem = XmlProblem(1, None, "a DOCTYPE with declarations or an external DTD")
-        raise XmlRejected("DTDs are not allowed", [problem])
+        raise XmlRejected(NO_DTD, [problem])
     events = _event_elements(root)
     spans = _event_spans(events)
     if validate:
@@ -232,10 +253,10 @@ def read(data: bytes, *, validate: bool = True) -> XmlDocument:
                 XmlProblem(e.line, _event_at(spans, e.line), _short(e.message))
                 for e in xsd.error_log
             ]
-            raise XmlRejected("not valid against the EPCIS 2.0 XML schema", problems)
+            raise XmlRejected(NOT_SCHEMA_VALID, problems, len(events))
     if _local(root.tag) not in ("EPCISDocument", "EPCISQueryDocument"):
         raise XmlRejected(
-            "not an EPCIS document",
+            NOT_EPCIS,
             [XmlProblem(root.sourceline, None, f"root element is {_local(root.tag)}")],
         )
     return XmlDocument(_Reader().document(root, events), [s[0] for s in spans])
@@ -259,6 +280,20 @@ def _dissolved(element: etree._Element) -> Iterator[etree._Element]:
 
 def _text(element: etree._Element) -> str:
     return (element.text or "").strip()
+
+
+def _bare(field: str, value: str) -> str:
+    """``urn:epcglobal:cbv:bizstep:shipping`` → ``shipping`` for the CBV-valued fields."""
+    prefix = CBV_URN[field]
+    rest = value[len(prefix) :]
+    return rest if value.startswith(prefix) and _BARE.match(rest) else value
+
+
+def _urn(field: str, value: Any) -> Any:
+    """The reverse: a bare CBV word becomes its URN in XML."""
+    if isinstance(value, str) and _BARE.match(value):
+        return CBV_URN[field] + value
+    return value
 
 
 def _number(text: str) -> int | float | str:
@@ -350,11 +385,14 @@ class _Reader:
             elif name == "persistentDisposition":
                 value = {}
                 for item in _dissolved(child):
-                    value.setdefault(_local(item.tag), []).append(_text(item))
+                    part = _local(item.tag)
+                    value.setdefault(part, []).append(_bare(part, _text(item)))
             elif name == "sensorElementList":
                 value = [self.sensor_element(s) for s in _dissolved(child)]
             elif ":" in name:
                 value = self.value(child)
+            elif name in CBV_URN:
+                value = _bare(name, _text(child))
             else:
                 value = _text(child)
             _put(out, name, value, repeat=":" in name)
@@ -371,8 +409,9 @@ class _Reader:
 
     def party(self, element: etree._Element, key: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        vocabulary = "bizTransactionType" if key == "bizTransaction" else "sourceDestType"
         if element.get("type") is not None:
-            out["type"] = element.get("type").strip()
+            out["type"] = _bare(vocabulary, element.get("type").strip())
         out[key] = _text(element)
         return out
 
@@ -383,6 +422,8 @@ class _Reader:
             name = self.name(child.tag, child)
             if name == "correctiveEventIDs":
                 out[name] = [_text(c) for c in _dissolved(child)]
+            elif name == "reason" and _local(element.tag) == "errorDeclaration":
+                out[name] = _bare(name, _text(child))
             else:
                 _put(out, name, self.value(child), repeat=True)
         return out
@@ -504,15 +545,16 @@ class _Writer:
         elif name in PARTY_LISTS:
             wrapper = etree.SubElement(parent, name)
             item_name = PARTY_LISTS[name]
+            vocabulary = "bizTransactionType" if item_name == "bizTransaction" else "sourceDestType"
             for item in value:
                 child = self.text(wrapper, item_name, item.get(item_name, ""))
                 if item.get("type"):
-                    child.set("type", str(item["type"]))
+                    child.set("type", str(_urn(vocabulary, item["type"])))
         elif name == "persistentDisposition":
             wrapper = etree.SubElement(parent, name)
             for part in ("unset", "set"):
                 for item in value.get(part, []):
-                    self.text(wrapper, part, item)
+                    self.text(wrapper, part, _urn(part, item))
         elif name == "sensorElementList":
             wrapper = etree.SubElement(parent, name)
             for sensor in value:
@@ -523,9 +565,10 @@ class _Writer:
             self.rest(wrapper, value, {"id"})
         elif name == "errorDeclaration":
             wrapper = etree.SubElement(parent, name)
-            for key in ("declarationTime", "reason"):
-                if key in value:
-                    self.text(wrapper, key, value[key])
+            if "declarationTime" in value:
+                self.text(wrapper, "declarationTime", value["declarationTime"])
+            if "reason" in value:
+                self.text(wrapper, "reason", _urn("reason", value["reason"]))
             if value.get("correctiveEventIDs"):
                 ids = etree.SubElement(wrapper, "correctiveEventIDs")
                 for item in value["correctiveEventIDs"]:
@@ -534,6 +577,8 @@ class _Writer:
         elif name == "ilmd":
             wrapper = etree.SubElement(parent, name)
             self.rest(wrapper, value, set())
+        elif name in ("bizStep", "disposition"):
+            self.text(parent, name, _urn(name, value))
         elif name == "certificationInfo" and isinstance(value, list):
             self.text(parent, name, value[0] if value else "")
         else:

@@ -1,4 +1,8 @@
-"""Import partners' EPCIS 2.0 JSON documents, with problems reported per event.
+"""Import partners' EPCIS 2.0 documents (JSON-LD or XML), with problems reported per event.
+
+An XML document is read into the JSON-LD form first (``epcis_xml``), after GS1's XSD
+has accepted it; one that is not well-formed or breaks the XSD is refused with each
+problem's line and event, exactly like a JSON document that breaks the JSON Schema.
 
 Policy: all or nothing. A document is stored only when every event in it is
 valid; otherwise nothing is stored and each problem is reported against its
@@ -22,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,7 +37,9 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext, gettext_noop
+from lxml import etree
 
+from traceability import epcis_xml
 from traceability.epcis_document import EPCISValidator, Problem
 from traceability.epcis_hash import canonical_identifier, event_hash_id
 from traceability.models import EPCISImport, Lot, PartnerEvent
@@ -41,12 +48,14 @@ from traceability.models import EPCISImport, Lot, PartnerEvent
 # which is as long as a web request should wait. A season of a cooperative's partner
 # events fits; bigger exports can be split by date.
 MAX_BYTES = 2 * 1024 * 1024
-SUFFIXES = (".json", ".jsonld")
+SUFFIXES = (".json", ".jsonld", ".xml")
 CONTENT_TYPES = frozenset(
     {
         "application/json",
         "application/ld+json",
         "text/json",
+        "application/xml",
+        "text/xml",
         "text/plain",  # some browsers label .jsonld so
         "application/octet-stream",  # ... and some label any unknown suffix so
         "",
@@ -158,18 +167,74 @@ def check_upload(name: str, content_type: str, size: int) -> None:
         raise UploadRejected(gettext_noop("the file is empty"))
     if not name.lower().endswith(SUFFIXES):
         raise UploadRejected(
-            gettext_noop("only EPCIS JSON files (.json or .jsonld) can be imported")
+            gettext_noop("only EPCIS files (.json, .jsonld or .xml) can be imported")
         )
     if content_type.split(";")[0].strip().lower() not in CONTENT_TYPES:
-        raise UploadRejected(gettext_noop("a %(type)s file is not EPCIS JSON"), type=content_type)
+        raise UploadRejected(
+            gettext_noop("a %(type)s file is not an EPCIS document"), type=content_type
+        )
 
 
-def parse(raw: bytes) -> dict[str, Any]:
-    """The uploaded bytes as a JSON object, or a reason a person can act on."""
+class XmlUpload(dict):
+    """A document that came as XML: its JSON-LD form, where its events start, or why not.
+
+    ``rejection`` is set (and the mapping empty) when the XML was refused; ``import_document``
+    then reports its problems per event instead of importing.
+    """
+
+    def __init__(
+        self,
+        document: Mapping[str, Any],
+        event_lines: list[int],
+        rejection: epcis_xml.XmlRejected | None = None,
+    ):
+        super().__init__(document)
+        self.event_lines = event_lines
+        self.rejection = rejection
+
+
+XML_TYPES = frozenset({"application/xml", "text/xml"})
+_EPCIS_XML = re.compile(rb"^\s*(<\?xml[^>]*\?>|<[^>]*urn:epcglobal:epcis)")
+
+
+def is_xml(raw: bytes, name: str = "", content_type: str = "") -> bool:
+    """Whether an upload is the XML binding: by suffix or type, else by its first bytes.
+
+    Without a name, content counts only when it is plainly XML (a declaration, or a root
+    element in an EPCIS namespace), so a stray ``<`` in a JSON upload is still reported
+    as broken JSON.
+    """
+    if name:
+        return name.lower().endswith(".xml")
+    if content_type.split(";")[0].strip().lower() in XML_TYPES:
+        return True
+    return bool(_EPCIS_XML.match(raw.removeprefix(b"\xef\xbb\xbf")[:4096]))
+
+
+def _parse_xml(raw: bytes) -> XmlUpload:
+    try:
+        read = epcis_xml.read(raw)
+    except epcis_xml.XmlRejected as exc:
+        return XmlUpload({}, [], exc)
+    except (ValueError, TypeError, KeyError, RecursionError, etree.LxmlError) as exc:
+        raise UploadRejected(
+            gettext_noop("the XML document could not be read: %(error)s"), error=str(exc)[:200]
+        ) from None
+    return XmlUpload(read.document, read.event_lines)
+
+
+def parse(raw: bytes, name: str = "", content_type: str = "") -> dict[str, Any]:
+    """The uploaded bytes as an EPCIS document in JSON-LD form, or a reason a person can act on.
+
+    JSON is parsed as it is; XML (see ``is_xml``) is read through the XML binding
+    (``XmlUpload``).
+    """
     if len(raw) > MAX_BYTES:
         raise UploadRejected(
             gettext_noop("the document is larger than %(limit)s bytes"), limit=f"{MAX_BYTES:,}"
         )
+    if is_xml(raw, name, content_type):
+        return _parse_xml(raw)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -329,6 +394,9 @@ def import_document(
     check: EPCISValidator | None = None,
 ) -> ImportReport:
     """Validate the whole document, then store all its new events or none (see above)."""
+    rejection = getattr(document, "rejection", None)
+    if rejection is not None:
+        return _xml_rejected(rejection)
     check = check or validator()
     events = events_of(document)
     try:
@@ -337,6 +405,26 @@ def import_document(
     except IntegrityError:  # the same events were being imported at the same moment
         problem = EventProblem(None, "", "", "imported concurrently by someone else; send again")
         return ImportReport(False, len(events), problems=[problem])
+
+
+def _xml_rejected(rejection: epcis_xml.XmlRejected) -> ImportReport:
+    """An XML document refused before translation: its reason, then each problem by line."""
+    problems = [EventProblem(None, "", "", gettext(rejection.summary))]
+    problems += [
+        EventProblem(p.event, "", f"line {p.line}" if p.line else "", p.message)
+        for p in rejection.problems
+    ]
+    return ImportReport(False, rejection.events, problems=problems)
+
+
+def _with_lines(problems: list[EventProblem], lines: list[int]) -> list[EventProblem]:
+    """Problems of a document read from XML, each pointing at the line its event starts on."""
+    out = []
+    for p in problems:
+        if p.index is not None and p.index < len(lines):
+            p = EventProblem(p.index, p.event_id, f"line {lines[p.index]}: {p.path}", p.message)
+        out.append(p)
+    return out
 
 
 def _store(
@@ -350,7 +438,8 @@ def _store(
 ) -> ImportReport:
     problems, hashes = _problems(document, organisation_id, check)
     if problems:
-        return ImportReport(False, len(events), problems=problems)
+        lines = getattr(document, "event_lines", None)
+        return ImportReport(False, len(events), problems=_with_lines(problems, lines or []))
     existing = set(
         PartnerEvent.objects.filter(
             organisation_id=organisation_id,

@@ -135,6 +135,7 @@ PAGE_MODELS: dict[str, type] = {
             "certificate epcis verify"
         ).split()
     },
+    "epcis_xml:lot-epcis-xml": Lot,
 }
 # kwarg name -> model, for kwargs that say what they are
 KWARG_MODELS: dict[str, type] = {
