@@ -3,7 +3,15 @@
 from django.contrib import admin
 
 from farm import access
-from traceability.models import InputRecord, Inspection, Lot, Scan, TraceEvent
+from traceability.models import (
+    InputRecord,
+    Inspection,
+    Lot,
+    PrintJob,
+    ProducerDetails,
+    Scan,
+    TraceEvent,
+)
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -72,3 +80,34 @@ class TraceEventAdmin(ScopedAdmin):
 class ScanAdmin(ScopedAdmin):
     farm_path = "lot__origin__farm"
     list_display = ("lot", "hour", "client", "block")
+
+
+@admin.register(PrintJob)
+class PrintJobAdmin(ScopedAdmin):
+    """The print record is an audit trail: read-only here too."""
+
+    farm_path = "lot__origin__farm"
+    list_display = ("lot", "kind", "template", "copies", "printed_by", "printed_at", "reprint_of")
+    list_filter = ("kind", "template")
+    readonly_fields = [f.name for f in PrintJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProducerDetails)
+class ProducerDetailsAdmin(admin.ModelAdmin):
+    """The address a 合格证 prints, per organisation (name and phone are the organisation's)."""
+
+    list_display = ("organisation", "address")
+    search_fields = ("organisation__name", "address")
+
+    def get_queryset(self, request):
+        orgs = access.visible_organisations(request.user)
+        return super().get_queryset(request).filter(organisation__in=orgs)

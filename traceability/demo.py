@@ -6,6 +6,10 @@
   compliance gate shows what blocks it and until when.
 - 程集 rice with a GTIN (GS1 Digital Link label): sprayed, harvested after the
   pre-harvest interval, tested, released, packed into cases and sold.
+- 程集 crayfish, harvested, whose residue test failed: held, so no label or certificate
+  is printed for it and its public page says it is not released and why.
+
+The demo organisations get the address and phone a 合格证 prints, when they have none.
 
 Dates are relative to today, so the demo stays current. Running it again changes nothing.
 """
@@ -18,10 +22,10 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
-from farm.models import Plot, Pond
+from farm.models import Organisation, Plot, Pond
 from traceability import lots
 from traceability.digital_link import gtin_check_digit
-from traceability.models import Lot
+from traceability.models import Lot, ProducerDetails
 
 # A GTIN under GS1's demonstration prefix 0950600 (used in GS1's own examples).
 RICE_GTIN = "0950600013435" + gtin_check_digit("0950600013435")
@@ -131,6 +135,50 @@ def _rice(manager) -> Lot:
     return lot
 
 
+def _held_crayfish(manager) -> Lot:
+    pond = Pond.objects.get(farm__name="程集稻虾共作示范基地", name="环沟虾塘")
+    lot = lots.create_lot(
+        lots.NewLot(
+            origin=pond,
+            product_name="小龙虾",
+            product_name_en="Crayfish",
+            lot_number="CJ-LX-01",
+            quantity=Decimal("1200"),
+            growing_started=_ago(90),
+        ),
+        user=manager,
+    )
+    lots.record_input(
+        pond, manager, kind="vet_drug", product="恩诺沙星粉", active_ingredient="恩诺沙星",
+        dose=Decimal("0.5"), dose_unit="kg", applied_on=_ago(30), withdrawal_days=25,
+        disease="细菌性肠炎",
+    )  # fmt: skip
+    lots.harvest(lot, _ago(2), user=manager)
+    lots.inspect(
+        lot, tested_on=_ago(1), result="fail", items=["恩诺沙星", "环丙沙星"],
+        lab="监利市农产品质量安全检测站", report_ref="JL-2026-0517", user=manager,
+    )  # fmt: skip
+    return lot
+
+
+# What a 合格证 prints about the demo producers (invented addresses and numbers).
+PRODUCERS = {
+    "洪湖市清水湖水产养殖专业合作社": ("湖北省洪湖市大沙湖农场清水湖路 8 号", "0716-2000001"),
+    "监利市稻香虾稻种养专业合作社": ("湖北省监利市程集镇稻香大道 16 号", "0716-3000002"),
+    "公安县绿源果蔬种植有限公司": ("湖北省公安县斗湖堤镇绿源路 3 号", "0716-5000003"),
+}
+
+
+def _producer_details() -> None:
+    for name, (address, phone) in PRODUCERS.items():
+        org = Organisation.objects.filter(name=name).first()
+        if org is None:
+            continue
+        ProducerDetails.objects.get_or_create(organisation=org, defaults={"address": address})
+        if not org.contact_phone:
+            Organisation.objects.filter(pk=org.pk).update(contact_phone=phone)
+
+
 def seed_trace_demo() -> TraceDemo:
     """Create the demo lots that are missing (needs ``seed_demo`` first)."""
     created = []
@@ -138,7 +186,9 @@ def seed_trace_demo() -> TraceDemo:
         ("DSH-CY-01", "manager_honghu", _grass_carp),
         ("DSH-LY-01", "manager_honghu", _growing_carp),
         ("CJ-DM-01", "manager_jianli", _rice),
+        ("CJ-LX-01", "manager_jianli", _held_crayfish),
     ]
+    _producer_details()
     for number, username, build in plans:
         if Lot.objects.filter(lot_number=number).exists():
             continue

@@ -35,16 +35,28 @@ def certificate(lot: Lot, code: str, now: datetime | None = None) -> io.BytesIO:
 
 
 def certificate_fields(lot: Lot, now: datetime | None = None) -> dict[str, str]:
-    """What the certificate says; it is issued on the site's date (Beijing time: a UTC date
-    would still be yesterday before 08:00)."""
+    """What the certificate says about the lot and its issuer.
+
+    It is dated on the site's date (Beijing time: a UTC date would still be yesterday
+    before 08:00) of its first issue, so a copy printed after shipping carries the same
+    date as the one that went with the goods.
+    """
+    from traceability.models import PrintJob, ProducerDetails
+
     farm = lot.origin.farm
+    org = lot.organisation
+    first = lot.print_jobs.filter(kind=PrintJob.Kind.CERTIFICATE).order_by("printed_at").first()
+    issued = first.printed_at if first else (now or timezone.now())
+    details = ProducerDetails.objects.filter(organisation=org).first()
     return {
         "product": lot.product_name,
-        "quantity": f"{lot.quantity} {lot.unit}",
+        "quantity": f"{lot.quantity.normalize():f} {lot.unit}",
         "origin": f"{farm.region.name} {farm.name}",
-        "producer": lot.organisation.name,
-        "contact": lot.organisation.contact_phone,
-        "issued": timezone.localdate(now or timezone.now()).isoformat(),
+        "producer": org.name,
+        "credit_code": org.credit_code,
+        "address": details.address if details else farm.region.name,
+        "contact": org.contact_phone,
+        "issued": timezone.localdate(issued).isoformat(),
         "lot": lot.lot_number,
         "basis": _basis(lot),
     }

@@ -152,6 +152,20 @@ def release_event(lot: Lot) -> dict:
     )
 
 
+def recall_event(lot: Lot, reason: str) -> dict:
+    """The producer recalled the lot; its reason is kept in the event and shown to consumers."""
+    return _base(
+        lot,
+        "ObjectEvent",
+        vocab.RECALL,
+        datetime.now(UTC),
+        action="OBSERVE",
+        quantityList=_quantity(lot),
+        disposition=vocab.RECALLED,
+        **{"agrimon:recall": {"reason": reason}},
+    )
+
+
 def shipping_event(lot: Lot, destination: str) -> dict:
     return _base(
         lot,

@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from farm.models import Organisation, Site
 from traceability.lots import MAX_CASES
-from traceability.models import InputRecord, Inspection, Lot, lot_number_validator
+from traceability.models import (
+    InputRecord,
+    Inspection,
+    Lot,
+    lot_number_not_dots,
+    lot_number_validator,
+)
 
 
 class DateInput(forms.DateInput):
@@ -34,6 +40,12 @@ class LotForm(forms.ModelForm):
             "requires_inspection",
         ]
         widgets = {"growing_started": DateInput()}
+        help_texts = {
+            "lot_number": _(
+                "Letters, digits, dot, dash and underscore are safest: GB/T 33993 forbids "
+                "% & / < > ? in a lot number, although GS1 codes can carry them."
+            )
+        }
 
     def __init__(self, *args, sites=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,12 +120,18 @@ class ShipForm(forms.Form):
 
 class LabelForm(forms.Form):
     template = forms.ChoiceField(
-        label=_("label template"),
-        choices=[("a4-3x8", _("A4 sheet, 3 × 8")), ("roll-50x30", _("Roll, 50 × 30 mm"))],
+        label=_("label size"),
+        choices=[
+            ("a4-3x8", _("A4 sheet, 3 × 8 labels of 70 × 37 mm")),
+            ("thermal-40x30", _("Thermal roll, 40 × 30 mm")),
+            ("thermal-50x30", _("Thermal roll, 50 × 30 mm")),
+            ("thermal-60x40", _("Thermal roll, 60 × 40 mm")),
+        ],
     )
     count = forms.IntegerField(
         label=_("number of labels"), min_value=1, max_value=5000, initial=100
     )
+    reprint_of = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
 
 class ReceiveForm(forms.Form):
@@ -135,7 +153,9 @@ class ProcessForm(forms.Form):
         label=_("new product (English)"), max_length=64, required=False
     )
     lot_number = forms.CharField(
-        label=_("new lot number"), max_length=20, validators=[lot_number_validator]
+        label=_("new lot number"),
+        max_length=20,
+        validators=[lot_number_validator, lot_number_not_dots],
     )
     gtin = forms.CharField(label=_("GTIN"), max_length=14, required=False)
     quantity = forms.DecimalField(

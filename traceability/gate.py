@@ -49,6 +49,9 @@ class Block:
     required_dd: float | None = None
     unknown: bool = False  # could not be judged (time series unavailable), blocks anyway
     via: tuple[str, ...] = ()  # source lots it was inherited through, nearest first
+    # What a consumer is told (``traceability.public``): "running" (an interval has not
+    # ended), "harvested_inside", "unknown", "failed" or "missing" (inspection).
+    cause: str = ""
 
     @property
     def key(self) -> str:
@@ -159,14 +162,15 @@ def _interval_block(
                 "(applied %(applied)s, ends %(ends)s)"
             )
         )
-        return [Block(kind, message, {**params, "harvest": harvest.isoformat()}, rec.pk, None)]
+        params = {**params, "harvest": harvest.isoformat()}
+        return [Block(kind, message, params, rec.pk, None, cause="harvested_inside")]
     if harvest is None and today < safe_on:
         message = (
             gettext_noop("pre-harvest interval of %(product)s runs until %(ends)s")
             if kind == "phi"
             else gettext_noop("withdrawal period of %(product)s runs until %(ends)s")
         )
-        return [Block(kind, message, params, rec.pk, safe_on)]
+        return [Block(kind, message, params, rec.pk, safe_on, cause="running")]
     return []
 
 
@@ -189,7 +193,12 @@ def _degree_day_block(
             "temperature data unavailable"
         )
         params = {"product": rec.product, "required": f"{required:.0f}"}
-        return [Block("withdrawal", message, params, rec.pk, None, None, required, unknown=True)]
+        return [
+            Block(
+                "withdrawal", message, params, rec.pk, None, None, required, unknown=True,
+                cause="unknown",
+            )
+        ]  # fmt: skip
     finally:
         if own:
             timeseries.close()
@@ -205,12 +214,22 @@ def _degree_day_block(
             "harvested after %(accumulated)s of %(required)s degree-days of the "
             "withdrawal period of %(product)s"
         )
-        return [Block("withdrawal", message, params, rec.pk, None, dd.accumulated, required)]
+        return [
+            Block(
+                "withdrawal", message, params, rec.pk, None, dd.accumulated, required,
+                cause="harvested_inside",
+            )
+        ]  # fmt: skip
     until_day = dd.projected_release(required, timezone.localdate(now))
     message = gettext_noop(
         "withdrawal period of %(product)s: %(accumulated)s of %(required)s degree-days"
     )
-    return [Block("withdrawal", message, params, rec.pk, until_day, dd.accumulated, required)]
+    return [
+        Block(
+            "withdrawal", message, params, rec.pk, until_day, dd.accumulated, required,
+            cause="running",
+        )
+    ]  # fmt: skip
 
 
 def _inspection_blocks(lot: Lot) -> list[Block]:
@@ -218,7 +237,8 @@ def _inspection_blocks(lot: Lot) -> list[Block]:
     if latest is not None and latest.result == Inspection.Result.FAIL:
         message = gettext_noop("latest inspection (%(tested_on)s) failed")
         params = {"tested_on": latest.tested_on.isoformat()}
-        return [Block("inspection", message, params, latest.pk, None)]
+        return [Block("inspection", message, params, latest.pk, None, cause="failed")]
     if lot.requires_inspection and latest is None:
-        return [Block("inspection", gettext_noop("no inspection recorded"), {}, None, None)]
+        message = gettext_noop("no inspection recorded")
+        return [Block("inspection", message, {}, None, None, cause="missing")]
     return []

@@ -222,6 +222,52 @@ def _pass_gate(
     return result
 
 
+def outstanding(
+    lot: Lot,
+    *,
+    now: datetime | None = None,
+    timeseries: Any = None,
+    result: gate.GateResult | None = None,
+) -> gate.GateResult:
+    """The gate's blocks that still hold the lot: those no manager overrode at release.
+
+    Labels and the certificate are printed only when this is empty; the public page
+    states a hold from it. ``result``: a gate check already made for the lot.
+    """
+    if result is None:
+        result = gate.check(lot, now=now, timeseries=timeseries)
+    if result.ok:
+        return result
+    covered = _overridden(lot)
+    return gate.GateResult(
+        [b for b in result.blocks if b.key not in covered and b.reason not in covered]
+    )
+
+
+@transaction.atomic
+def recall(lot: Lot, reason: str, *, user=None) -> Lot:
+    """A manager takes the lot back from the market; the reason is shown to consumers."""
+    lot = Lot.objects.select_for_update().get(pk=lot.pk)
+    if lot.status == Lot.Status.RECALLED:
+        raise LotError(gettext_noop("the lot is already recalled"))
+    if lot.status == Lot.Status.GROWING:
+        raise LotError(gettext_noop("a growing lot has not left the farm; nothing to recall"))
+    if not reason.strip():
+        raise LotError(gettext_noop("say why the lot is recalled"))
+    if user is None or not _is_manager(user, lot):
+        raise NotAllowed(gettext_noop("only a manager may recall a lot"))
+    lot.status = Lot.Status.RECALLED
+    lot.save(update_fields=["status"])
+    events.record(lot, events.recall_event(lot, reason.strip()), user=user, reason=reason.strip())
+    return lot
+
+
+def recall_reason(lot: Lot) -> str:
+    """The reason given when the lot was recalled ("" if it never was)."""
+    event = lot.events.filter(biz_step=vocab.RECALL).order_by("-seq").first()
+    return event.reason if event else ""
+
+
 @transaction.atomic
 def release(
     lot: Lot,

@@ -15,9 +15,23 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# GS1 CSET 82 subset that also satisfies GB/T 33993's 批号 restriction.
+# GS1 AI (10) allows 1–20 characters of character set 82, ``/ % & + ?`` included; a
+# label's Digital Link percent-encodes them and the resolver reads the raw path
+# (``traceability.raw_path``). GB/T 33993 forbids ``% & / < > ?`` in a 批号, so the form's
+# help text recommends letters, digits, dot, dash and underscore.
 lot_number_validator = RegexValidator(
-    r"^[A-Za-z0-9._-]{1,20}$", _("1–20 characters: letters, digits, dot, dash, underscore.")
+    r"^[!\"%-?A-Z_a-z]{1,20}\Z",
+    _(
+        "1–20 characters of the GS1 character set 82: letters, digits and "
+        "! \" % & ' ( ) * + , - . / : ; < = > ? _ (no spaces or Chinese characters)."
+    ),
+)
+# Browsers remove "." and ".." path segments (also written %2E, WHATWG URL standard), so a
+# code whose lot is one of them would open another page.
+lot_number_not_dots = RegexValidator(
+    r"^\.{1,2}\Z",
+    _("A lot number cannot be “.” or “..”: browsers drop such a part of a link."),
+    inverse_match=True,
 )
 gtin_validator = RegexValidator(r"^\d{14}$", _("A GTIN here has 14 digits (pad with zeros)."))
 
@@ -57,7 +71,9 @@ class Lot(models.Model):
     product_name = models.CharField(_("product"), max_length=64)
     product_name_en = models.CharField(_("product (English)"), max_length=64, blank=True)
     gtin = models.CharField(_("GTIN"), max_length=14, blank=True, validators=[gtin_validator])
-    lot_number = models.CharField(_("lot number"), max_length=20, validators=[lot_number_validator])
+    lot_number = models.CharField(
+        _("lot number"), max_length=20, validators=[lot_number_validator, lot_number_not_dots]
+    )
     trace_code = models.CharField(_("trace code"), max_length=32, unique=True, editable=False)
     quantity = models.DecimalField(
         _("quantity"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
@@ -323,4 +339,70 @@ class PartnerEvent(models.Model):
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
             raise ValidationError("partner events are kept as received")
+        super().save(*args, **kwargs)
+
+
+class ProducerDetails(models.Model):
+    """What a 承诺达标合格证 says about its issuer beyond the organisation's name and phone."""
+
+    organisation = models.OneToOneField(
+        "farm.Organisation",
+        on_delete=models.CASCADE,
+        related_name="producer_details",
+        verbose_name=_("organisation"),
+    )
+    address = models.CharField(_("address"), max_length=255)
+
+    class Meta:
+        verbose_name = _("producer details")
+        verbose_name_plural = _("producer details")
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.address}"
+
+
+class PrintJob(models.Model):
+    """One print of a lot's labels or certificate: who, when, how many, on which stock.
+
+    Kept for the life of the lot (the 合格证 rules ask issuers to keep an issuing
+    record); a reprint points at the job it repeats.
+    """
+
+    class Kind(models.TextChoices):
+        LABELS = "labels", _("QR labels")
+        CERTIFICATE = "certificate", _("compliance certificate")
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="print_jobs")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    template = models.CharField(_("label size"), max_length=32)
+    copies = models.PositiveIntegerField(_("copies"))
+    code = models.CharField(_("code printed"), max_length=512)
+    reprint_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reprints",
+        verbose_name=_("reprint of"),
+    )
+    printed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("printed by"),
+    )
+    printed_at = models.DateTimeField(_("printed at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-printed_at", "-pk"]
+        verbose_name = _("print job")
+        verbose_name_plural = _("print jobs")
+
+    def __str__(self) -> str:
+        return f"{self.lot} {self.kind} ×{self.copies} ({self.template})"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValidationError("print jobs are an audit record; they are never changed")
         super().save(*args, **kwargs)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from traceability import environment, events, gate, vocab
+from traceability import environment, events, gate, resolver_domain, vocab
 from traceability.models import InputRecord, Inspection, Lot
 
 STEP_NAMES = {
@@ -23,6 +22,7 @@ STEP_NAMES = {
     vocab.RELEASE: gettext_lazy("Released"),
     vocab.GATE_OVERRIDE: gettext_lazy("Manual release"),
     vocab.SALE: gettext_lazy("Sold"),
+    vocab.RECALL: gettext_lazy("Recalled"),
     vocab.APPLY_FERTILISER: gettext_lazy("Fertiliser"),
     vocab.APPLY_PESTICIDE: gettext_lazy("Pesticide"),
     vocab.FEEDING: gettext_lazy("Feed"),
@@ -42,23 +42,94 @@ METRIC_NAMES = {
 }
 
 
-def code_uri(request: HttpRequest | None, lot: Lot) -> str:
-    """What the QR code carries: a GS1 Digital Link for GTIN lots, else the scan URL."""
-    domain = settings.CONFIG.resolver_domain
+# What the page says, plainly, when a lot may not be sold (issue: a consumer must not
+# find "records complete" beside a failed check without being told the lot is held).
+HEADLINES = {
+    "recalled": gettext_lazy(
+        "This lot has been recalled. Please stop eating it and contact the seller."
+    ),
+    "held": gettext_lazy("This lot has not been released for sale."),
+    "growing": gettext_lazy("This lot has not been harvested yet; it is not released for sale."),
+    "pending": gettext_lazy("This lot has been harvested and is waiting to be released."),
+}
+CONSUMER_REASONS = {
+    ("phi", "running"): gettext_lazy(
+        "A pesticide was sprayed recently, and the waiting time before the crop may be "
+        "harvested has not passed yet."
+    ),
+    ("phi", "harvested_inside"): gettext_lazy(
+        "It was harvested before the waiting time after a pesticide spray had passed."
+    ),
+    ("withdrawal", "running"): gettext_lazy(
+        "The animals were given a veterinary medicine recently, and the time the medicine "
+        "needs to leave their bodies (the withdrawal period) has not passed yet."
+    ),
+    ("withdrawal", "harvested_inside"): gettext_lazy(
+        "It was harvested before a veterinary medicine had had time to leave the animals' "
+        "bodies (inside the withdrawal period)."
+    ),
+    ("withdrawal", "unknown"): gettext_lazy(
+        "We cannot confirm right now that a veterinary medicine has left the animals' "
+        "bodies: the temperature records needed for it are unavailable."
+    ),
+    ("inspection", "failed"): gettext_lazy(
+        "Its latest test for pesticide or veterinary-drug residues failed."
+    ),
+    ("inspection", "missing"): gettext_lazy(
+        "It has not been tested for pesticide or veterinary-drug residues yet."
+    ),
+}
+FROM_SOURCE = gettext_lazy("In a lot it was made from: %(reason)s")
+RECALL_REASON = gettext_lazy("The producer's reason: %(reason)s")
+
+
+def consumer_reason(block: gate.Block) -> str:
+    """A block in words a consumer understands (no record numbers, no degree-days)."""
+    text = str(CONSUMER_REASONS.get((block.kind, block.cause), HEADLINES["held"]))
+    if block.via:
+        text = str(FROM_SOURCE) % {"reason": text}
+    return text
+
+
+def release_state(lot: Lot, pending: gate.GateResult) -> dict[str, Any] | None:
+    """Whether the page must say the lot is not for sale, and why; None when it is released."""
+    from traceability.lots import recall_reason
+
+    if lot.status == Lot.Status.RECALLED:
+        reason = recall_reason(lot)
+        reasons = [str(RECALL_REASON) % {"reason": reason}] if reason else []
+        return {"kind": "recalled", "headline": str(HEADLINES["recalled"]), "reasons": reasons}
+    reasons = list(dict.fromkeys(consumer_reason(b) for b in pending.blocks))
+    if lot.status == Lot.Status.GROWING:
+        return {"kind": "held", "headline": str(HEADLINES["growing"]), "reasons": reasons}
+    if reasons:
+        return {"kind": "held", "headline": str(HEADLINES["held"]), "reasons": reasons}
+    if lot.status == Lot.Status.HARVESTED:
+        return {"kind": "pending", "headline": str(HEADLINES["pending"]), "reasons": []}
+    return None
+
+
+def code_uri(request: HttpRequest | None, lot: Lot, origin: str | None = None) -> str:
+    """What the QR code carries: a GS1 Digital Link for GTIN lots, else the scan URL.
+
+    ``origin`` defaults to the configured public one (``RESOLVER_DOMAIN``). A lot number's
+    characters outside the unreserved set are percent-encoded (``/`` as ``%2F``), which a
+    phone sends unchanged and the resolver reads from the raw path.
+    """
+    origin = resolver_domain.origin() if origin is None else origin
     if lot.gtin:
         from traceability.digital_link import build
 
-        return build({"01": lot.gtin, "10": lot.lot_number}, domain)
-    return f"https://{domain}{reverse('scan', args=[lot.trace_code])}"
+        return build({"01": lot.gtin, "10": lot.lot_number}, origin)
+    return f"{origin}{reverse('scan', args=[lot.trace_code])}"
 
 
 def scan_url(request: HttpRequest, lot: Lot) -> str:
     return request.build_absolute_uri(reverse("scan", args=[lot.trace_code]))
 
 
-def linkset(request: HttpRequest, lot: Lot, target: str) -> dict[str, Any]:
-    """RFC 9264 linkset, as GS1 resolvers answer ``linkType=all``."""
-    anchor = request.build_absolute_uri(request.path)
+def linkset(anchor: str, lot: Lot, target: str) -> dict[str, Any]:
+    """RFC 9264 linkset, as GS1 resolvers answer ``linkType=all``; ``anchor``: the link."""
     return {
         "linkset": [
             {
@@ -126,7 +197,8 @@ def scan_context(lot: Lot) -> dict[str, Any]:
     }
     ts = TimeSeries.from_config()
     try:
-        result = gate.check(lot, timeseries=ts) if lot.is_public("inputs") else gate.GateResult()
+        # Always judged: whether the lot is held is said whatever the owner made public.
+        result = gate.check(lot, timeseries=ts)
         unavailable = result.environment_unavailable
         if lot.is_public("environment") and lot.growing_started:
             rows: list[dict[str, Any]] = []
@@ -167,7 +239,16 @@ def scan_context(lot: Lot) -> dict[str, Any]:
         ]
     if lot.is_public("custody"):
         ctx["custody"] = _custody(lot)
+    from traceability.lots import outstanding
+
+    ctx["state"] = release_state(lot, outstanding(lot, result=result))
     ctx["verified"] = events.verify(lot).ok
+    # A tick for the records only where nothing on the page failed.
+    ctx["failures"] = bool(
+        (ctx["state"] and ctx["state"]["kind"] != "pending")
+        or any(row["respected"] is False for row in ctx.get("inputs", []))
+        or any(not row["passed"] for row in ctx.get("inspections", []))
+    )
     return ctx
 
 

@@ -6,7 +6,7 @@ GS1 resolver expose only what the lot owner marked public.
 
 from __future__ import annotations
 
-import json
+import io
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F
 from django.http import (
     FileResponse,
     Http404,
@@ -28,10 +27,21 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from reportlab.lib.units import mm
 
 from farm import access
 from farm.models import Membership, Organisation, Role, Site
-from traceability import documents, events, gate, imports, lots, public, scans
+from traceability import (
+    documents,
+    events,
+    gate,
+    imports,
+    lots,
+    printing,
+    public,
+    resolver_domain,
+    scans,
+)
 from traceability.forms import (
     HarvestForm,
     ImportForm,
@@ -113,6 +123,7 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "verification": events.verify(lot),
             "can_edit": access.can_edit_farm(request.user, lot.origin.farm_id),
             "scan_url": public.scan_url(request, lot),
+            "code_origin": resolver_domain.origin(),
             "remaining": lots.remaining(lot),
             "parents": access.scope(request.user, lot.parents.all(), LOT_FARM),
             "children": access.scope(request.user, lot.children.all(), LOT_FARM),
@@ -126,7 +137,6 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "pack": PackForm(),
                 "process": ProcessForm(initial={"unit": lot.unit}),
                 "sell": SellForm(),
-                "labels": LabelForm(),
             },
         },
     )
@@ -292,43 +302,111 @@ def lot_sell(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _label_page(
+    request: HttpRequest, lot: Lot, form: LabelForm, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    """The lot's label page: the code and domain printed, sizes, print queue, refusals."""
+    from traceability.labels import TEMPLATES, THERMAL, CodeTooLong, module_size
+    from traceability.models import PrintJob
+
+    code, domain_problem = "", ""
+    try:
+        code = printing.code_for(lot)
+    except resolver_domain.DomainRefused as refused:
+        domain_problem = refused.text
+    refused = printing.refusal(lot)
+    sizes = []
+    for name in ("a4-3x8", *THERMAL):
+        try:
+            module = module_size(code or public.code_uri(None, lot), TEMPLATES[name])
+        except CodeTooLong:
+            module = None
+        sizes.append({"name": name, "label": dict(form.fields["template"].choices)[name],
+                      "module_mm": module and module / mm})  # fmt: skip
+    return render(
+        request,
+        "traceability/labels.html",
+        {
+            "lot": lot,
+            "form": form,
+            "code": code,
+            "origin": resolver_domain.origin(),
+            "setting": resolver_domain.SETTING,
+            "domain_problem": domain_problem,
+            "refused": refused.text if refused else "",
+            "error": error,
+            "sizes": sizes,
+            "jobs": lot.print_jobs.select_related("printed_by", "reprint_of")[:200],
+            "certificate_ready": lot.status in (Lot.Status.RELEASED, Lot.Status.SHIPPED)
+            and not refused,
+            "certificate_issued": lot.print_jobs.filter(kind=PrintJob.Kind.CERTIFICATE).exists(),
+        },
+        status=status,
+    )
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def lot_labels(request: HttpRequest, pk: int) -> HttpResponse:
-    """Print QR labels (POST, counted as issued) or preview one sheet (GET, changes nothing).
+    """The label page (GET), a preview of one sheet (GET with a size), or a print (POST).
 
-    The number of labels issued raises the scan count at which a lot looks copied
-    (``traceability.scans``), so only a deliberate, CSRF-protected print may add to
-    it; a link, prefetch or crawler following a GET must not.
+    Only a deliberate, CSRF-protected print is recorded and adds to the labels issued
+    (which raises the scan count at which a lot looks copied, ``traceability.scans``); a
+    link, prefetch or crawler following a GET changes nothing. Nothing is printed for a
+    lot the gate holds, nor with a public domain phones cannot reach.
     """
+    from traceability.labels import CodeTooLong
+    from traceability.models import PrintJob
+
     lot = _lot(request, pk, write=True)
-    printing = request.method == "POST"
-    form = LabelForm(request.POST if printing else request.GET)
+    printing_now = request.method == "POST"
+    if not printing_now and "template" not in request.GET:
+        return _label_page(request, lot, LabelForm())
+    form = LabelForm(request.POST if printing_now else request.GET)
     if not form.is_valid():
-        return HttpResponse(json.dumps(form.errors), status=400, content_type="application/json")
+        return _label_page(request, lot, form, error=_form_errors(form), status=400)
     count = form.cleaned_data["count"]
-    if not printing:
-        count = min(count, LABEL_PREVIEW_MAX)
-    pdf = documents.label_sheet(
-        lot, public.code_uri(request, lot), form.cleaned_data["template"], count
-    )
-    name = f"labels-{lot.lot_number}.pdf"
-    if printing:
-        Lot.objects.filter(pk=lot.pk).update(label_count=F("label_count") + count)
-    else:
-        name = f"labels-preview-{lot.lot_number}.pdf"
-    return FileResponse(pdf, content_type="application/pdf", filename=name)
+    template = form.cleaned_data["template"]
+    try:
+        if printing_now:
+            reprint_of = None
+            if form.cleaned_data["reprint_of"]:
+                reprint_of = PrintJob.objects.filter(
+                    pk=form.cleaned_data["reprint_of"], lot=lot
+                ).first()
+                if reprint_of is None:
+                    raise Http404("no such print job on this lot")
+            pdf, _job = printing.print_labels(
+                lot, request.user, template, count, reprint_of=reprint_of
+            )
+            name = f"labels-{lot.lot_number}.pdf"
+        else:
+            pdf = printing.preview_labels(lot, template, min(count, LABEL_PREVIEW_MAX))
+            name = f"labels-preview-{lot.lot_number}.pdf"
+    except (printing.PrintRefused, resolver_domain.DomainRefused) as refused:
+        return _label_page(request, lot, form, error=refused.text, status=409)
+    except CodeTooLong:
+        message = _("The code is too long to print at a scannable size on this label.")
+        return _label_page(request, lot, form, error=message, status=409)
+    return FileResponse(io.BytesIO(pdf), content_type="application/pdf", filename=name)
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def lot_certificate(request: HttpRequest, pk: int) -> HttpResponse:
-    lot = _lot(request, pk)
-    if lot.status not in (Lot.Status.RELEASED, Lot.Status.SHIPPED):
-        return HttpResponse(_("A certificate is issued only for a released lot."), status=409)
+    """The lot's 承诺达标合格证: issued by its producer (POST, recorded) or viewed (GET).
+
+    Available for the lot's whole life once released (after shipping too), dated on
+    its first issue; refused with the reason while the gate holds the lot.
+    """
+    issuing = request.method == "POST"
+    lot = _lot(request, pk, write=issuing)
+    try:
+        pdf, _job = printing.certificate(lot, request.user, record=issuing)
+    except (printing.PrintRefused, resolver_domain.DomainRefused) as refused:
+        return HttpResponse(refused.text, status=409, content_type="text/plain; charset=utf-8")
     return FileResponse(
-        documents.certificate(lot, public.code_uri(request, lot)),
-        content_type="application/pdf",
-        filename=f"hgz-{lot.lot_number}.pdf",
+        io.BytesIO(pdf), content_type="application/pdf", filename=f"hgz-{lot.lot_number}.pdf"
     )
 
 
@@ -462,11 +540,17 @@ def scan_page(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def resolve_digital_link(request: HttpRequest, path: str) -> HttpResponse:
-    """GS1 Digital Link resolver for our lots: ``/01/<GTIN>/10/<lot>[?linkType=…]``."""
-    from traceability.digital_link import parse
+    """GS1 Digital Link resolver for our lots: ``/01/<GTIN>/10/<lot>[?linkType=…]``.
 
+    Parsed from the path as the client sent it (``traceability.raw_path``): a lot
+    number's ``%2F`` is a character of the lot, not a path separator.
+    """
+    from traceability.digital_link import parse
+    from traceability.raw_path import raw_uri
+
+    uri = raw_uri(request)
     try:
-        ais = parse(request.build_absolute_uri())
+        ais = parse(uri)
     except ValueError as exc:
         return _miss(request, 400, _("Malformed GS1 Digital Link: %(why)s") % {"why": exc})
     gtin, lot_no = ais.get("01"), ais.get("10")
@@ -488,7 +572,8 @@ def resolve_digital_link(request: HttpRequest, path: str) -> HttpResponse:
     wants_linkset = "application/linkset+json" in request.headers.get("Accept", "")
     if link_type == "all" or wants_linkset:
         return JsonResponse(
-            public.linkset(request, lot, target), content_type="application/linkset+json"
+            public.linkset(uri.split("?", 1)[0], lot, target),
+            content_type="application/linkset+json",
         )
     response = HttpResponseRedirect(target)
     response.status_code = 307

@@ -48,6 +48,9 @@ GATE_OVERRIDE = OWN + "gate_override"  # released by a manager despite a block, 
 # CBV's only selling step, ``retail_selling``, is the consumer point of sale; a
 # cooperative selling to a wholesaler or a supermarket is a different business step.
 SALE = OWN + "sale"
+# A producer takes a lot back from the market; the lot keeps CBV's ``recalled`` disposition.
+RECALL = OWN + "recall"
+RECALLED = "recalled"
 
 # CBV 2.0 source/destination type and business transaction type (bare words).
 OWNING_PARTY = "owning_party"

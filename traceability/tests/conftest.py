@@ -13,6 +13,13 @@ from farm.models import Plot, Pond
 from traceability import lots
 
 
+@pytest.fixture(autouse=True)
+def public_domain(settings):
+    """Codes carry a public domain, as in production (the tests run with DEBUG off)."""
+    settings.RESOLVER_DOMAIN = "trace.example.cn"
+    return settings.RESOLVER_DOMAIN
+
+
 @pytest.fixture
 def demo(db):
     return seed_demo()
