@@ -155,7 +155,7 @@ def load(env: dict[str, str] | None = None) -> Config:
         site_url=env.get("SITE_URL", "http://127.0.0.1:8000"),
         # Printed in every QR label: production has no default, so labels are refused
         # until it names the public domain (traceability.resolver_domain).
-        resolver_domain=env.get("RESOLVER_DOMAIN", "" if production else "127.0.0.1:8000"),
+        resolver_domain=env.get("RESOLVER_DOMAIN", "" if production else "http://127.0.0.1:8000"),
         celery_eager=_bool(env.get("CELERY_EAGER"), default=False),
         environment=environment,
         hsts_seconds=int(env.get("HSTS_SECONDS") or HSTS_SECONDS),
