@@ -21,7 +21,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from alerts import channels
-from alerts.models import ContactProfile, PhoneVerification
+from alerts.models import ContactProfile, Delivery, PhoneVerification
 
 User = get_user_model()
 
@@ -117,7 +117,9 @@ def reach_of(user, profile: ContactProfile | None = None) -> Reach:
 
 
 def _hash(code: str, phone: str) -> str:
-    return salted_hmac("alerts.phone-verification", f"{phone}:{code}").hexdigest()
+    return salted_hmac(
+        "alerts.phone-verification", f"{phone}:{code}", algorithm="sha256"
+    ).hexdigest()
 
 
 def sms_channel() -> str:
@@ -148,30 +150,35 @@ def start_verification(user, phone: str, now: datetime) -> tuple[PhoneVerificati
     return v, code
 
 
-@transaction.atomic
 def check_code(user, code: str, now: datetime) -> ContactProfile:
-    """Verify the person's number with ``code``; raises with the reason when it fails."""
-    v = (
-        PhoneVerification.objects.select_for_update()
-        .filter(user=user, verified_at__isnull=True)
-        .order_by("-created", "-id")
-        .first()
-    )
-    if v is None or v.expires_at <= now:
-        raise VerificationError(_("The code has expired; ask for a new one."), code="expired")
-    if v.attempts >= MAX_CODE_ATTEMPTS:
-        raise VerificationError(_("Too many wrong codes; ask for a new one."), code="attempts")
-    v.attempts += 1
-    if not hmac.compare_digest(v.code_hash, _hash((code or "").strip(), v.phone)):
-        v.save(update_fields=["attempts"])
+    """Verify the person's number with ``code``; raises with the reason when it fails.
+
+    A wrong try is counted (and committed) before the refusal is raised.
+    """
+    with transaction.atomic():
+        v = (
+            PhoneVerification.objects.select_for_update()
+            .filter(user=user, verified_at__isnull=True)
+            .order_by("-created", "-id")
+            .first()
+        )
+        if v is None or v.expires_at <= now:
+            raise VerificationError(_("The code has expired; ask for a new one."), code="expired")
+        if v.attempts >= MAX_CODE_ATTEMPTS:
+            raise VerificationError(_("Too many wrong codes; ask for a new one."), code="attempts")
+        v.attempts += 1
+        matches = hmac.compare_digest(v.code_hash, _hash((code or "").strip(), v.phone))
+        if matches:
+            v.verified_at = now
+        v.save(update_fields=["attempts", "verified_at"])
+        profile = profile_of(user)
+        if matches and profile.phone == v.phone:
+            profile.phone_verified_at = now
+            profile.save(update_fields=["phone_verified_at", "updated"])
+    if not matches:
         raise VerificationError(_("The code does not match."), code="mismatch")
-    v.verified_at = now
-    v.save(update_fields=["attempts", "verified_at"])
-    profile = profile_of(user)
     if profile.phone != v.phone:
         raise VerificationError(_("The number changed after the code was sent."), code="changed")
-    profile.phone_verified_at = now
-    profile.save(update_fields=["phone_verified_at", "updated"])
     return profile
 
 
@@ -189,3 +196,90 @@ def wanted(profile: ContactProfile | None, severity: str, offered: list[str]) ->
     chosen = set(profile.channels[severity])
     chosen.add("inapp")  # the inbox always shows it
     return [k for k in offered if k in chosen]
+
+
+# --- sending: a verification code, a test ---------------------------------------------
+
+
+def send_code(user, now: datetime) -> Delivery:
+    """Text a new code to the person's number; the delivery row records what the vendor said.
+
+    Sent at once (the person is waiting for it) and never queued: the plain code exists
+    only in this call and in the SMS.
+    """
+    from alerts.transports import Message, Recipient, get_transport
+
+    profile = profile_of(user)
+    if not profile.phone:
+        raise VerificationError(_("Enter your mobile number first."), code="no_phone")
+    kind = sms_channel()
+    if not kind:
+        raise VerificationError(
+            _("No SMS channel with a verification template is configured."), code="no_sms"
+        )
+    v, code = start_verification(user, profile.phone, now)
+    message = Message(
+        incident_id="0",
+        incident_url="",
+        severity="info",
+        title="验证码",
+        body=f"验证码{code}，10分钟内有效。",
+        template="verify",
+        template_params={"code": code},
+        idempotency_key=f"verify:{v.pk}",
+    )
+    transport = get_transport(kind, channels.transport_config(kind))
+    result = transport.notify(message, Recipient(name=_label(user), phone=profile.phone))
+    d = Delivery.objects.create(
+        user=user,
+        recipient_key=f"user:{user.pk}",
+        recipient_label=_label(user),
+        address=profile.phone,
+        channel=kind,
+        kind="verify",
+        idempotency_key=f"verify:{v.pk}",
+        created=now,
+        attempts=1,
+        last_attempt_at=now,
+        outcome=Delivery.Outcome.DELIVERED if result.ok else Delivery.Outcome.FAILED,
+        delivered_at=now if result.ok else None,
+        detail=result.detail[:2000],
+        provider_id=result.provider_id[:128],
+        vendor_code=result.vendor_code[:64],
+    )
+    if not result.ok:
+        raise VerificationError(
+            _("The SMS could not be sent: %(reason)s"),
+            params={"reason": result.vendor_code or result.detail[:80]},
+            code="send_failed",
+        )
+    return d
+
+
+def send_test(user, kind: str, now: datetime) -> Delivery:
+    """Queue a test message to the person on one channel; the log shows the vendor's answer."""
+    from alerts import notify
+
+    if not channels.is_configured(kind) or kind == "wecom":
+        raise ValidationError(_("This channel is not configured."), code="not_configured")
+    address = notify.address_of(user, kind)
+    if not address:
+        raise ValidationError(
+            _("You have no verified address for this channel yet."), code="no_address"
+        )
+    d = Delivery.objects.create(
+        user=user,
+        recipient_key=f"user:{user.pk}",
+        recipient_label=_label(user),
+        address=address,
+        channel=kind,
+        kind="test",
+        idempotency_key=f"test:{user.pk}:{kind}:{secrets.token_hex(8)}",
+        created=now,
+    )
+    notify.queue([d.pk])
+    return d
+
+
+def _label(user) -> str:
+    return user.get_full_name() or user.get_username()

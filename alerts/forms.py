@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import ipaddress
+import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -26,8 +27,8 @@ from django.forms.models import construct_instance
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from alerts import manage
-from alerts.models import EscalationStep, NotificationPolicy, Rule
+from alerts import channels, manage
+from alerts.models import ContactProfile, EscalationStep, NotificationPolicy, Rule
 from alerts.rule_text import editable_description, stored_description
 from alerts.transports import transport_kinds
 from farm import access
@@ -53,15 +54,28 @@ def _minutes(d: timedelta | None) -> int | None:
     return None if d is None else int(d.total_seconds() // 60)
 
 
-CHANNEL_LABELS = {
-    "webpush": _("Phone notification (Web Push)"),
-    "wecom": _("WeCom group robot"),
-    "email": _("Email"),
-    "aliyun_sms": _("SMS (Aliyun)"),
-    "tencent_sms": _("SMS (Tencent Cloud)"),
-    "aliyun_voice": _("Voice call (Aliyun)"),
-    "tencent_voice": _("Voice call (Tencent Cloud)"),
-}
+CHANNEL_LABELS = {**channels.LABELS, "none": _("No channel reaches them")}
+
+
+class ChannelCheckboxes(forms.CheckboxSelectMultiple):
+    """Every channel, the ones this deployment has not configured shown as such and disabled."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value and not channels.is_configured(str(value)):
+            option["attrs"]["disabled"] = True
+            option["label"] = f"{label}（{_('not configured')}）"
+        return option
+
+
+def validate_configured(kinds: list[str]) -> None:
+    missing = [channels.label(k) for k in kinds if not channels.is_configured(k)]
+    if missing:
+        raise ValidationError(
+            _("Not configured on this server: %(channels)s."),
+            params={"channels": "、".join(missing)},
+            code="not_configured",
+        )
 
 
 def _scope_farms(organisation: Organisation, user) -> QuerySet[Farm]:
@@ -71,8 +85,8 @@ def _scope_farms(organisation: Organisation, user) -> QuerySet[Farm]:
 
 
 def _channel_choices() -> list[tuple[str, str]]:
-    """Every registered transport, so a new one shows up without touching the form."""
-    return [(k, CHANNEL_LABELS.get(k, k)) for k in transport_kinds()]
+    """Every channel of the registry in ladder order; unconfigured ones are disabled."""
+    return [(k, channels.label(k)) for k in channels.LADDER if k in transport_kinds()]
 
 
 class RuleForm(forms.ModelForm):
@@ -189,15 +203,22 @@ class PolicyForm(forms.ModelForm):
         help_text=_("Operators of the incident's farm, managers of the organisation."),
     )
     channels_info = forms.MultipleChoiceField(
-        label=_("Channels for info"), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Channels for info"),
+        required=False,
+        widget=ChannelCheckboxes,
+        validators=[validate_configured],
     )
     channels_warning = forms.MultipleChoiceField(
-        label=_("Channels for warnings"), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Channels for warnings"),
+        required=False,
+        widget=ChannelCheckboxes,
+        validators=[validate_configured],
     )
     channels_critical = forms.MultipleChoiceField(
         label=_("Channels for critical alerts"),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=ChannelCheckboxes,
+        validators=[validate_configured],
     )
     repeat_minutes = forms.IntegerField(
         label=_("Remind every (minutes)"),
@@ -337,7 +358,7 @@ class StepForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
     step_channels = forms.MultipleChoiceField(
-        label=_("On the channels"), widget=forms.CheckboxSelectMultiple
+        label=_("On the channels"), widget=ChannelCheckboxes, validators=[validate_configured]
     )
 
     class Meta:
@@ -474,3 +495,100 @@ def validate_push_endpoint(url: str) -> str:
     elif not host or any(host == n or host.endswith("." + n) for n in LOCAL_NAMES):
         raise ValidationError(_("The push endpoint must be on a public host."))
     return url
+
+
+class ContactForm(forms.ModelForm):
+    """A person's own numbers and ids, and how they want to hear about alerts."""
+
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+        help_text=_("Mainland mobile, e.g. 13712345678. Verified by an SMS code."),
+    )
+    channels_critical = forms.MultipleChoiceField(
+        label=_("Critical alerts reach me by"), required=False, widget=ChannelCheckboxes
+    )
+    channels_warning = forms.MultipleChoiceField(
+        label=_("Warnings reach me by"), required=False, widget=ChannelCheckboxes
+    )
+    channels_info = forms.MultipleChoiceField(
+        label=_("Information reaches me by"), required=False, widget=ChannelCheckboxes
+    )
+
+    class Meta:
+        model = ContactProfile
+        fields = ["phone", "wecom_userid", "wechat_openid", "language", "quiet_start", "quiet_end"]
+        labels = {
+            "wecom_userid": _("WeCom user id"),
+            "wechat_openid": _("WeChat openid"),
+            "language": _("Language of messages"),
+            "quiet_start": _("Quiet hours from"),
+            "quiet_end": _("Quiet hours until"),
+        }
+        help_texts = {
+            "wecom_userid": _("The account in your WeCom address book (账号)."),
+            "wechat_openid": _("Given when you follow the Official Account."),
+            "quiet_start": _("Critical alerts still come through."),
+        }
+        widgets = {
+            "quiet_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "quiet_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    SEVERITIES = ("critical", "warning", "info")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        personal = [(k, channels.label(k)) for k in channels.LADDER if k != "wecom"]
+        for sev in self.SEVERITIES:
+            self.fields[f"channels_{sev}"].choices = personal
+            self.fields[f"channels_{sev}"].validators.append(validate_configured)
+        if not self.is_bound:
+            configured = [k for k, _label in personal if channels.is_configured(k)]
+            for sev in self.SEVERITIES:
+                self.initial[f"channels_{sev}"] = self.instance.channels.get(sev, configured)
+
+    def clean_phone(self) -> str:
+        from alerts.contacts import normalise_phone
+
+        raw = self.cleaned_data.get("phone", "").strip()
+        return normalise_phone(raw) if raw else ""
+
+    def clean_wecom_userid(self) -> str:
+        value = self.cleaned_data.get("wecom_userid", "").strip()
+        if value and not re.fullmatch(r"[A-Za-z0-9_.@-]{1,64}", value):
+            raise ValidationError(_("Letters, digits and _ . @ - only."))
+        return value
+
+    def clean_wechat_openid(self) -> str:
+        value = self.cleaned_data.get("wechat_openid", "").strip()
+        if value and not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", value):
+            raise ValidationError(_("An openid is 28 letters, digits, - or _."))
+        return value
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("quiet_start"), data.get("quiet_end")
+        if (start is None) != (end is None):
+            self.add_error("quiet_end", _("Give both ends of the quiet hours, or neither."))
+        elif start is not None and start == end:
+            self.add_error("quiet_end", _("Quiet hours must not start and end at the same time."))
+        return data
+
+    def save(self, commit: bool = True):
+        from alerts.contacts import set_phone
+
+        profile = self.instance
+        phone = self.cleaned_data.get("phone", "")
+        # The model form already copied the field; compare with what was stored.
+        stored = type(profile).objects.filter(pk=profile.pk).values_list("phone", flat=True)
+        profile.phone = stored.first() or "" if profile.pk else ""
+        set_phone(profile, phone)
+        profile.channels = {
+            sev: list(self.cleaned_data.get(f"channels_{sev}", [])) for sev in self.SEVERITIES
+        }
+        if commit:
+            profile.save()
+        return profile

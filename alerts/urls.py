@@ -5,7 +5,7 @@ The short message link ``/i/<id>`` (``views.short_link``) belongs at the site ro
 
 from django.urls import path
 
-from alerts import callback_views, fragments, views
+from alerts import callback_views, contact_views, fragments, views
 
 app_name = "alerts"
 
@@ -30,6 +30,11 @@ urlpatterns = [
     path("silence/<int:pk>/end/", views.silence_end, name="silence-end"),
     path("push/subscribe/", views.push_subscribe, name="push-subscribe"),
     path("push/unsubscribe/", views.push_unsubscribe, name="push-unsubscribe"),
+    path("me/", contact_views.me, name="me"),
+    path("me/send-code/", contact_views.send_code, name="me-send-code"),
+    path("me/verify/", contact_views.verify, name="me-verify"),
+    path("me/test/", contact_views.send_test, name="me-test"),
+    path("reachability/", contact_views.reachability, name="reachability"),
     # Vendor callbacks (acknowledging from an SMS reply or a keypress); see alerts.callbacks.
     path("callbacks/aliyun/sms-up/", callback_views.aliyun_sms_up, name="callback-aliyun-sms"),
     path(

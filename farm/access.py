@@ -266,6 +266,18 @@ def visible_silences(user: User) -> QuerySet:
     )
 
 
+def managed_people(user: User) -> QuerySet:
+    """People whose reachability the user looks after: the members of the organisations
+    they manage (everyone with a membership, for admins); nobody for other roles."""
+    from django.contrib.auth import get_user_model
+
+    people = get_user_model().objects.filter(is_active=True)
+    if scope_for(user).everything:
+        return people.filter(memberships__isnull=False).distinct()
+    orgs = Membership.objects.filter(user=user, role=Role.MANAGER).values("organisation_id")
+    return people.filter(memberships__organisation_id__in=orgs).distinct()
+
+
 def get_visible_or_404(qs: QuerySet, **lookup) -> Model:
     """One object of an already scoped queryset; outside it, indistinguishable from absent."""
     try:

@@ -17,6 +17,9 @@ from farm.models import Role
 register = template.Library()
 
 DELIVERY_KINDS = {
+    "stand_in": _("For someone unreachable"),
+    "test": _("Test"),
+    "verify": _("Verification code"),
     "firing": _("Alert"),
     "resolved": _("All clear"),
     "escalation": _("Escalation"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -55,8 +56,13 @@ class Worker:
 
 
 @contextmanager
-def celery_worker(tmp_path: Path, concurrency: int = 2) -> Iterator[Worker]:
-    """Start ``celery worker`` against the committed test database; stop it afterwards."""
+def celery_worker(
+    tmp_path: Path, concurrency: int = 2, transports: dict | None = None
+) -> Iterator[Worker]:
+    """Start ``celery worker`` against the committed test database; stop it afterwards.
+
+    ``transports`` replaces the worker's ``ALERT_TRANSPORTS`` (the test's local vendors).
+    """
     queue = f"alerts-test-{uuid.uuid4().hex[:8]}"
     env = dict(os.environ)
     env.update(
@@ -68,6 +74,8 @@ def celery_worker(tmp_path: Path, concurrency: int = 2) -> Iterator[Worker]:
         PYTHONUNBUFFERED="1",
         CELERY_SKIP_CHECKS="1",  # the web checks are not this worker's business
     )
+    if transports is not None:
+        env["ALERT_TEST_TRANSPORTS"] = json.dumps(transports)
     tmp_path.mkdir(parents=True, exist_ok=True)
     log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(

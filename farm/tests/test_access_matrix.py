@@ -106,6 +106,10 @@ WRITES: dict[str, tuple[str, bool]] = {
     "traceability:lot-labels": (FARM, True),
     "alerts:push-subscribe": (SELF, False),
     "alerts:push-unsubscribe": (SELF, False),
+    "alerts:me": (SELF, False),
+    "alerts:me-send-code": (SELF, False),
+    "alerts:me-verify": (SELF, False),
+    "alerts:me-test": (SELF, False),
 }
 
 # ``pk`` of a page, by URL name: which model it names.

@@ -1,10 +1,14 @@
-"""Create the alert rule templates of domain.md §5, optionally adopting them."""
+"""Create the alert rule templates of domain.md §5, optionally adopting them.
+
+Each organisation that adopts them also gets the default notification policy (unless
+it has one) and the demo people their contact profiles (``alerts.demo``).
+"""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from alerts import rule_templates
+from alerts import demo, rule_templates
 from farm.models import Organisation
 from farm.readiness import require_migrated_database
 
@@ -38,3 +42,6 @@ class Command(BaseCommand):
         for org in orgs:
             rules = rule_templates.adopt(org.pk, opts["group"] or None)
             self.stdout.write(f"{org.name}: {len(rules)} rules")
+        if orgs:
+            policies, profiles = demo.seed(orgs)
+            self.stdout.write(f"{policies} notification policies, {profiles} contact profiles")
