@@ -19,7 +19,11 @@ from farm.models import Farm
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(__file__).resolve().parent / "screenshots"
+
+@pytest.fixture
+def shots(tmp_path_factory) -> Path:
+    """Screenshots to look at after a run (pytest's temporary directory, kept for a while)."""
+    return tmp_path_factory.mktemp("regional-screenshots")
 
 
 def open_as(browser, base: str, username: str, viewport: dict):
@@ -53,7 +57,7 @@ def _incident(farm: Farm, title: str, severity: str = "critical") -> Incident:
 
 
 def test_city_reviewer_finds_the_county_in_trouble_and_drills_down_to_the_pond(
-    browser, asgi_server
+    browser, asgi_server, shots
 ):
     farm = Farm.objects.get(name="大沙湖草鱼养殖场")
     _incident(farm, "1号塘 溶解氧低于3 mg/L")
@@ -70,9 +74,9 @@ def test_city_reviewer_finds_the_county_in_trouble_and_drills_down_to_the_pond(
         "document.getElementById('region-map').dataset.loaded === '10'", timeout=15000
     )
     assert page.locator(".farm-pin").count() == 10
-    assert page.locator(".leaflet-interactive").count() == 3  # the three county outlines
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / "city.png"), full_page=True)
+    page.wait_for_function("document.getElementById('region-map').dataset.outlines === '3'")
+    assert page.locator(".leaflet-overlay-pane path").count() == 3  # the county outlines
+    page.screenshot(path=str(shots / "city.png"), full_page=True)
     honghu.locator("[data-testid=drill]").click()
     page.wait_for_url("**region=421083**")
     page.wait_for_function("document.getElementById('region-map').dataset.loaded === '4'")
@@ -88,7 +92,7 @@ def test_city_reviewer_finds_the_county_in_trouble_and_drills_down_to_the_pond(
     context.close()
 
 
-def test_county_reviewer_sees_only_their_county_on_a_phone(browser, asgi_server):
+def test_county_reviewer_sees_only_their_county_on_a_phone(browser, asgi_server, shots):
     context, page, outside = open_as(
         browser, asgi_server, "bureau_honghu", {"width": 390, "height": 844}
     )
@@ -96,14 +100,14 @@ def test_county_reviewer_sees_only_their_county_on_a_phone(browser, asgi_server)
     page.wait_for_function("document.getElementById('region-map').dataset.loaded === '4'")
     names = set(page.locator("[data-testid=child-row] td:first-child a").all_inner_texts())
     assert names == set(Farm.objects.filter(region_id="421083").values_list("name", flat=True))
-    page.screenshot(path=str(SHOTS / "county-phone.png"), full_page=True)
+    page.screenshot(path=str(shots / "county-phone.png"), full_page=True)
     response = page.goto(f"{asgi_server}/regional/?region=421000")
     assert response.status == 404
     assert outside == []
     context.close()
 
 
-def test_big_screen_updates_live_when_an_incident_opens(browser, asgi_server):
+def test_big_screen_updates_live_when_an_incident_opens(browser, asgi_server, shots):
     context, page, outside = open_as(
         browser, asgi_server, "bureau_jingzhou", {"width": 1920, "height": 1080}
     )
@@ -121,7 +125,6 @@ def test_big_screen_updates_live_when_an_incident_opens(browser, asgi_server):
     assert page.locator("[data-testid=screen-critical]").inner_text() == "1"
     assert "高位池A 溶解氧低于3 mg/L" in page.locator("[data-testid=screen-feed]").inner_text()
     page.wait_for_selector(".farm-pin.status-critical")
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / "screen.png"))
+    page.screenshot(path=str(shots / "screen.png"))
     assert outside == []
     context.close()

@@ -2,7 +2,7 @@
    Tianditu key is configured. A farm's status is a colour AND a symbol AND a word. */
 (function () {
   "use strict";
-  var SYMBOL = { critical: "⛔", warning: "⚠", offline: "⊘", ok: "✓", empty: "○" };
+  var SYMBOL = { critical: "✖", warning: "⚠", offline: "⊘", ok: "✓", empty: "○" };
 
   function create(el) {
     var labels = {};
@@ -65,7 +65,10 @@
       .then(function (r) { return r.json(); })
       .then(function (data) {
         outline.addData(data);
-        if (data.source) map.attributionControl.addAttribution(data.licence + ": " + data.source);
+        el.dataset.outlines = String(data.features.length);
+        if (data.features.length && el.dataset.attribution) {
+          map.attributionControl.addAttribution(el.dataset.attribution);
+        }
       });
     Promise.all([boundariesLoaded, loadFarms()]).then(fit);
     return { map: map, refresh: loadFarms };

@@ -5,7 +5,7 @@
   "use strict";
   var root = document.getElementById("screen");
   var d = root.dataset;
-  var SYMBOL = { critical: "⛔", warning: "⚠", offline: "⊘", ok: "✓", empty: "○" };
+  var SYMBOL = { critical: "✖", warning: "⚠", offline: "⊘", ok: "✓", empty: "○" };
   var map = window.RegionalMap.create(document.getElementById("screen-map"));
   var pending = null;
 
@@ -28,14 +28,14 @@
       var tr = document.createElement("tr");
       tr.appendChild(text("td", c.name));
       tr.appendChild(text("td", SYMBOL[c.status] + " " + d["label" + c.status.charAt(0).toUpperCase() + c.status.slice(1)]));
-      tr.appendChild(text("td", "⛔ " + c.critical + "  ⚠ " + c.warning + "  ⊘ " + c.offline));
+      tr.appendChild(text("td", "✖ " + c.critical + "  ⚠ " + c.warning + "  ⊘ " + c.offline));
       body.appendChild(tr);
     });
     var feed = root.querySelector("[data-testid=screen-feed]");
     feed.replaceChildren();
     if (!data.incidents.length) feed.appendChild(text("li", d.labelNone));
     data.incidents.forEach(function (i) {
-      var li = text("li", (i.severity === "critical" ? "⛔ " : i.severity === "warning" ? "⚠ " : "ℹ ") +
+      var li = text("li", (i.severity === "critical" ? "✖ " : i.severity === "warning" ? "⚠ " : "ℹ ") +
         i.opened + " " + i.county + " · " + i.title + (i.acknowledged ? " (" + d.labelAcknowledged + ")" : ""),
         "sev-" + i.severity);
       li.dataset.incident = i.id;
