@@ -360,7 +360,11 @@ def identifiers(event: Mapping[str, Any]) -> set[str]:
 
 
 def matching_lots(organisation_id: int, ids: Iterable[str]) -> list[Lot]:
-    """Our lots named by ``ids``: a GTIN + lot Digital Link, or our own lot URN."""
+    """Our lots named by ``ids``: a GTIN + lot Digital Link, or our own lot URN.
+
+    A Digital Link the hash canonicalisation leaves alone (a percent-escaped lot on a
+    partner's own domain) is still parsed here, so it finds the lot it names.
+    """
     from traceability.digital_link import parse as parse_dl
 
     found: dict[int, Lot] = {}
@@ -369,12 +373,12 @@ def matching_lots(organisation_id: int, ids: Iterable[str]) -> list[Lot]:
         if ident.startswith("urn:agrimon:lot:"):
             code = ident.removeprefix("urn:agrimon:lot:")
             found.update({lot.pk: lot for lot in ours.filter(trace_code=code)})
-        elif ident.startswith("https://id.gs1.org/01/"):
+        elif ident.lower().startswith(("https://", "http://")):
             try:
                 ais = parse_dl(ident)
             except ValueError:
                 continue
-            if ais.get("10"):
+            if ais.get("01") and ais.get("10"):
                 lots = ours.filter(gtin=ais["01"], lot_number=ais["10"])
                 found.update({lot.pk: lot for lot in lots})
     return list(found.values())

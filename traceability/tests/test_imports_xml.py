@@ -161,6 +161,20 @@ def test_import_command_reads_xml_too(fish_lot, partner_xml, epcis_schema, tmp_p
     assert "event 0" in capsys.readouterr().err
 
 
+def test_a_partner_digital_link_with_escapes_on_its_own_domain_finds_our_lot(
+    fish_lot, gtin_lot, epcis_schema
+):
+    document = partner_document(fish_lot, gtin_lot)
+    received = document["epcisBody"]["eventList"][0]
+    received["quantityList"][0]["epcClass"] = f"https://wholesale.example.cn/01/{GTIN}/10/CY%2D7"
+    report = imports.import_document(
+        imports.parse(epcis_xml.write(document)), fish_lot.organisation_id
+    )
+    assert report.accepted
+    received_row = PartnerEvent.objects.get(event_id=received["eventID"])
+    assert gtin_lot in received_row.lots.all()
+
+
 # --- export --------------------------------------------------------------------------------
 
 
