@@ -36,6 +36,7 @@ QUERY_NS = "urn:epcglobal:epcis-query:xsd:2"
 # Read only: EPCIS 1.x documents (and some published hash vectors) use these.
 LEGACY_NS = ("urn:epcglobal:epcis:xsd:1", "urn:epcglobal:epcis-query:xsd:1")
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
+MAX_PROBLEMS = 200
 # Why a document is refused, as message ids (translated where a person reads them).
 NOT_WELL_FORMED = gettext_noop("the XML is not well-formed")
 NO_DTD = gettext_noop("the XML declares a DTD, which EPCIS documents never need")
@@ -236,6 +237,7 @@ def read(data: bytes, *, validate: bool = True) -> XmlDocument:
             XmlProblem(e.line, _event_at(spans, e.line), e.message)
             for e in parser.error_log.filter_from_errors()
         ] or [XmlProblem(exc.lineno, _event_at(spans, exc.lineno), str(exc.msg))]
+        problems = _capped(problems)
         raise XmlRejected(NOT_WELL_FORMED, problems, len(spans)) from None
     tree = root.getroottree()
     dtd = tree.docinfo.internalDTD
@@ -253,13 +255,21 @@ def read(data: bytes, *, validate: bool = True) -> XmlDocument:
                 XmlProblem(e.line, _event_at(spans, e.line), _short(e.message))
                 for e in xsd.error_log
             ]
-            raise XmlRejected(NOT_SCHEMA_VALID, problems, len(events))
+            raise XmlRejected(NOT_SCHEMA_VALID, _capped(problems), len(events))
     if _local(root.tag) not in ("EPCISDocument", "EPCISQueryDocument"):
         raise XmlRejected(
             NOT_EPCIS,
             [XmlProblem(root.sourceline, None, f"root element is {_local(root.tag)}")],
         )
     return XmlDocument(_Reader().document(root, events), [s[0] for s in spans])
+
+
+def _capped(problems: list[XmlProblem]) -> list[XmlProblem]:
+    """At most ``MAX_PROBLEMS`` (a page of them helps; ten thousand do not)."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    more = XmlProblem(None, None, f"... and {len(problems) - MAX_PROBLEMS} more problems")
+    return [*problems[:MAX_PROBLEMS], more]
 
 
 def _short(message: str) -> str:

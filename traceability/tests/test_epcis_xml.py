@@ -147,6 +147,15 @@ def test_a_schema_error_names_its_line_and_event():
     assert any("WATCH" in p.message for p in problems)
 
 
+def test_thousands_of_schema_errors_are_reported_as_a_readable_page():
+    bad = EVENT.replace(b"<action>OBSERVE</action>", b"<action>WATCH</action>")
+    with pytest.raises(epcis_xml.XmlRejected) as caught:
+        epcis_xml.read(_document(*[bad] * 500))
+    problems = caught.value.problems
+    assert len(problems) == epcis_xml.MAX_PROBLEMS + 1
+    assert problems[-1].message.startswith("... and ") and caught.value.events == 500
+
+
 def test_a_missing_required_field_is_reported_against_its_event():
     bad = EVENT.replace(b"<eventTimeZoneOffset>+08:00</eventTimeZoneOffset>", b"")
     with pytest.raises(epcis_xml.XmlRejected) as caught:
@@ -162,7 +171,7 @@ def test_xml_that_is_not_well_formed_names_the_line_and_the_event_it_breaks():
     first = caught.value.problems[0]
     assert first.line == broken.splitlines().index(b"      <action>OBSERVE</actio>") + 1
     assert first.event == 1
-    assert caught.value.summary == "not well-formed XML"
+    assert caught.value.summary == epcis_xml.NOT_WELL_FORMED
 
 
 @pytest.mark.parametrize(
