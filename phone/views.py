@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from alerts.models import Severity
+from farm import access
 from phone import home as home_data
 from phone import operations, push, shell
 
@@ -65,16 +66,18 @@ def page_strings() -> dict[str, str]:
     }
 
 
+@login_required
 @require_POST
 def operation(request: HttpRequest) -> JsonResponse:
     """Apply one acknowledge or snooze from the phone; a replay gets the first answer again.
 
-    Every answer is JSON with a ``result`` the phone acts on: it forgets the operation on
-    a decided result and keeps it (to send again) on anything else, such as a network
-    error or a stale CSRF token.
+    Every decided answer is JSON with a ``result``; the phone forgets the operation on
+    one and keeps it (to send again) on anything else: a network error, a stale CSRF
+    token, the login page of an expired session.
     """
-    if not request.user.is_authenticated:
-        return JsonResponse({"result": "login", "message": _("Log in again.")}, status=401)
+    if access.is_read_only(request.user):
+        message = _("You may read this farm's alerts but not act on them.")
+        return JsonResponse({"result": "refused", "message": message}, status=403)
     try:
         req = operations.parse(json.loads(request.body or b"null"))
     except (ValueError, UnicodeDecodeError) as exc:

@@ -79,6 +79,10 @@ PUBLIC = {
     "api-schema",
     "api-docs",
     "healthz",
+    # the installable app: fetched by the browser before anyone logs in
+    "manifest",
+    "service-worker",
+    "phone:offline",
 }
 # Authenticated by a device token, not a session: without the token every role is 401.
 TOKEN = {
