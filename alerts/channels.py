@@ -12,6 +12,7 @@ one deployment signs with the same key.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -65,6 +66,7 @@ LABELS = {
     "email": _("Email"),
 }
 
+log = logging.getLogger(__name__)
 _vapid_lock = threading.Lock()
 
 
@@ -144,4 +146,8 @@ def webpush_public_key() -> str:
     """The ``applicationServerKey`` pages subscribe with; "" when web push is off."""
     if not is_configured("webpush"):
         return ""
-    return vapid_public_key(transport_config("webpush").vapid_private_key)
+    try:
+        return vapid_public_key(transport_config("webpush").vapid_private_key)
+    except (TransportNotConfigured, ValueError) as exc:  # a deployment error, not the page's
+        log.error("web push is configured but unusable: %s", exc)
+        return ""

@@ -225,6 +225,7 @@ def plan(
         for user in users:
             reach = contacts.reach_of(user, profiles.get(user.pk))
             if reach.reachable:
+                _outside_the_policy(user, reach, rows, add)
                 continue
             why = "unverified mobile number" if reach.unverified_phone else "no channel set up"
             a = Addressee(f"user:{user.pk}", _label(user), user.pk, "")
@@ -234,6 +235,23 @@ def plan(
     saved = list(Delivery.objects.filter(idempotency_key__in=[r.idempotency_key for r in rows]))
     queue([d.pk for d in saved if d.outcome == Delivery.Outcome.QUEUED])
     return saved
+
+
+def _outside_the_policy(user, reach: contacts.Reach, rows: list[Delivery], add) -> None:
+    """A person the policy's channels miss but another configured channel reaches.
+
+    Without this they would get nothing at all (e.g. the policy says SMS, they have only
+    WeCom): the first channel of the ladder that reaches them is used instead.
+    """
+    key = f"user:{user.pk}"
+    if any(r.channel == "wecom" for r in rows):
+        return  # the group robot posts to the people's group (and @-mentions by number)
+    if any(r.recipient_key == key and r.channel not in ("inapp", "none") for r in rows):
+        return
+    channel = reach.channels[0]
+    address = address_of(user, channel)
+    a = Addressee(key, _label(user), user.pk, address)
+    add(a, channel, detail="the policy's channels do not reach this person")
 
 
 def _stand_in(incident: Incident, user, why: str, now: datetime, add) -> None:

@@ -289,3 +289,15 @@ def test_the_own_page_saves_a_number_and_shows_unconfigured_channels(world, sett
     r = client.post(reverse("alerts:me"), {"phone": "13712345678", "language": "zh-hans"})
     assert r.status_code == 302
     assert ContactProfile.objects.get(user=world.stranger).phone == "+8613712345678"
+
+
+def test_a_person_the_policys_channels_miss_gets_the_channel_that_reaches_them(world):
+    ContactProfile.objects.filter(user=world.farmer).update(
+        phone_verified_at=None, wecom_userid="wangdm"
+    )
+    world.policy(channels={"critical": ["inapp", "aliyun_sms"]}, recipient_roles=["operator"])
+    incident = fire(world)
+    d = incident.deliveries.get(channel="wecom_app")
+    assert (d.address, d.outcome) == ("wangdm", "queued")
+    assert d.detail == "the policy's channels do not reach this person"
+    assert not incident.deliveries.filter(channel="none").exists()

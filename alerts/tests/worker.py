@@ -49,6 +49,23 @@ def broker(url: str) -> Iterator[None]:
         switch(*saved)
 
 
+@contextmanager
+def routed_to(queue: str) -> Iterator[None]:
+    """Deliveries this process queues (``deliver.delay``) go to the test worker's queue."""
+    saved = app.conf.task_routes
+
+    def switch(routes) -> None:
+        app.conf.task_routes = routes
+        app.amqp._rtable = None
+        app.amqp.router = app.amqp.Router()
+
+    switch({"alerts.deliver": {"queue": queue}})
+    try:
+        yield
+    finally:
+        switch(saved)
+
+
 @dataclass
 class Worker:
     queue: str
@@ -76,6 +93,7 @@ def celery_worker(
     )
     if transports is not None:
         env["ALERT_TEST_TRANSPORTS"] = json.dumps(transports)
+    env["ALERT_TEST_QUEUE"] = queue
     tmp_path.mkdir(parents=True, exist_ok=True)
     log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
@@ -104,7 +122,7 @@ def celery_worker(
         stderr=subprocess.STDOUT,
     )
     try:
-        with broker(BROKER):
+        with broker(BROKER), routed_to(queue):
             yield Worker(queue, proc)
     finally:
         proc.terminate()

@@ -11,3 +11,5 @@ ALERT_DELIVERY_BACKOFF_S = (0.2, 1.0)
 ALERT_LINK_BASE = "https://agrimon.example.cn"
 if os.environ.get("ALERT_TEST_TRANSPORTS"):
     ALERT_TRANSPORTS = json.loads(os.environ["ALERT_TEST_TRANSPORTS"])
+if os.environ.get("ALERT_TEST_QUEUE"):  # tasks the worker queues itself stay on its queue
+    CELERY_TASK_DEFAULT_QUEUE = os.environ["ALERT_TEST_QUEUE"]
