@@ -38,6 +38,10 @@ def decode_image(data: bytes, max_pixels: int = 40_000_000) -> np.ndarray:
         raise CaptureError("empty image")
     if data[:2] == _JPEG_START and not data.rstrip(b"\x00").endswith(_JPEG_END):
         raise CaptureError(f"truncated JPEG ({len(data)} bytes, no end marker)")
+    declared = _declared_size(data)
+    if declared and declared[0] * declared[1] > max_pixels:
+        # Refused before decoding: a few kB can declare a picture of gigabytes.
+        raise CaptureError(f"image {declared[0]}x{declared[1]} exceeds {max_pixels} pixels")
     buf = np.frombuffer(data, np.uint8)
     image = cv2.imdecode(buf, cv2.IMREAD_COLOR)
     if image is None:
@@ -45,6 +49,35 @@ def decode_image(data: bytes, max_pixels: int = 40_000_000) -> np.ndarray:
     if image.shape[0] * image.shape[1] > max_pixels:
         raise CaptureError(f"image {image.shape[1]}x{image.shape[0]} exceeds {max_pixels} pixels")
     return image
+
+
+def _declared_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a PNG or JPEG header alone; None when there is no such header.
+
+    Read by hand: Pillow's ``Image.open`` is patched by Ultralytics to install plugins.
+    """
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data[:2] != _JPEG_START:
+        return None
+    i = 2
+    while i + 9 <= len(data):
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # no length field
+            i += 2
+            continue
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # start of frame
+            height = int.from_bytes(data[i + 5 : i + 7], "big")
+            width = int.from_bytes(data[i + 7 : i + 9], "big")
+            return width, height
+        i += 2 + length
+    return None
 
 
 def is_stream(source: str | Path) -> bool:

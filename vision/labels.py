@@ -34,6 +34,11 @@ HEALTH_LABELS = {
 }
 
 
+# Fish-disease classes: offered only by a model trained on real lesion photos, of which none
+# public with boxes exists yet; the camera wall says so on fish cameras.
+LESION_CLASSES = frozenset({"white_spot", "red_ulcer", "fin_rot", "saprolegnia"})
+
+
 def class_label(name: str) -> str:
     """``"white_spot"`` → "白点病" in zh-Hans; an unlisted class as the model names it."""
     label = CLASS_LABELS.get(name)

@@ -340,6 +340,12 @@ class TrapPhoto(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
+    credit = models.CharField(
+        _("photo credit"),
+        max_length=300,
+        blank=True,
+        help_text=_("Source and licence of a photo that is not the farm's own."),
+    )
     labels = models.JSONField(_("reviewed labels"), default=list, blank=True)
     labels_file = models.FileField(
         _("YOLO labels"), upload_to="vision/labels/", blank=True, max_length=255

@@ -21,7 +21,7 @@ from farm.models import Site
 from vision.charts import daily_chart_svg
 from vision.detectors import DetectorError
 from vision.forms import DetectionFilterForm, TrapReviewForm
-from vision.labels import class_label
+from vision.labels import LESION_CLASSES, class_label
 from vision.models import Camera, Detection, TrapPhoto
 from vision.services import MAX_UPLOAD_BYTES, UploadRejected, daily_counts, ingest_trap_photo
 from vision.services.traps import review_trap_photo
@@ -129,6 +129,7 @@ def camera_wall(request: HttpRequest) -> HttpResponse:
     cameras = list(
         _cameras(request)
         .filter(enabled=True)
+        .select_related("model")
         .annotate(
             detection_id=Subquery(latest_detection.order_by("-time").values("pk")[:1]),
             photo_id=Subquery(latest_photo.order_by("-taken_at").values("pk")[:1]),
@@ -142,6 +143,8 @@ def camera_wall(request: HttpRequest) -> HttpResponse:
             "camera": c,
             "detection": detections.get(c.detection_id),
             "photo": photos.get(c.photo_id),
+            "fish": c.kind in (Camera.Kind.POND_SURFACE, Camera.Kind.UNDERWATER),
+            "lesions": bool(c.model and LESION_CLASSES & set(c.model.class_names)),
         }
         for c in cameras
     ]

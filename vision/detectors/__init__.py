@@ -24,6 +24,7 @@ __all__ = [
 
 BACKENDS: dict[str, str] = {
     "ultralytics_yolo": "vision.detectors.ultralytics_yolo:UltralyticsYoloDetector",
+    "ultralytics_tiled": "vision.detectors.tiled:TiledYoloDetector",
     "reference": "vision.detectors.reference:ReferenceSceneDetector",
 }
 
@@ -40,6 +41,7 @@ class DetectorConfig:
     imgsz: int = 640
     device: str = "auto"
     iou: float = 0.5
+    runtime: str = "auto"  # torch, onnx, openvino or auto: see vision.runtime
 
     def threshold(self, class_name: str) -> float:
         return self.class_confidence.get(class_name, self.confidence)

@@ -10,6 +10,8 @@ import numpy as np
 from vision.detectors import DetectorConfig
 from vision.detectors.base import Detection, DetectorError
 from vision.device import select_device
+from vision.runtime import RuntimeChoiceError
+from vision.runtime import choose as choose_runtime
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +32,13 @@ class UltralyticsYoloDetector:
         self.config = config
         self.device = select_device(config.device)
         try:
-            self.model = YOLO(str(weights), task="detect")
+            self.runtime, path = choose_runtime(weights, self.device.device, config.runtime)
+        except RuntimeChoiceError as exc:
+            raise DetectorError(str(exc)) from exc
+        try:
+            self.model = YOLO(str(path), task="detect")
         except Exception as exc:  # Ultralytics raises many types for a bad checkpoint
-            raise DetectorError(f"cannot load weights {weights}: {exc}") from exc
+            raise DetectorError(f"cannot load weights {path}: {exc}") from exc
         names = self.model.names
         self.class_names = [str(names[k]) for k in sorted(names)]
         if config.class_names is not None and list(config.class_names) != self.class_names:

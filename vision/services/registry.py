@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from django.core.files import File
@@ -36,7 +37,26 @@ def register_model(
         with open(weights, "rb") as fh:
             model.weights.save(f"{name}_v{version}{Path(weights).suffix}", File(fh), save=False)
         model.save()
+    copy_exports(Path(weights), model.weights_path)
     return model
+
+
+def copy_exports(source: Path, target: Path) -> None:
+    """Copy the ONNX and OpenVINO exports of ``source`` beside ``target``, named after it.
+
+    The detector picks the fastest runtime whose export sits beside the weights it loads.
+    """
+    from vision.runtime import exported_path
+
+    for runtime in ("onnx", "openvino"):
+        src, dst = exported_path(source, runtime), exported_path(target, runtime)
+        if src.is_file():
+            shutil.copyfile(src, dst)
+        elif src.is_dir():
+            shutil.rmtree(dst, ignore_errors=True)
+            dst.mkdir(parents=True)
+            for part in src.iterdir():  # Ultralytics finds the model by its *.xml inside
+                shutil.copyfile(part, dst / part.name.replace(source.stem, target.stem, 1))
 
 
 def store_evaluation(

@@ -75,7 +75,11 @@ def _in_regions(camera: Camera, det: FrameDetection, width: int, height: int) ->
 
 
 def ingest_trap_photo(
-    camera: Camera, data: bytes, taken_at: datetime | None = None, device: str = "auto"
+    camera: Camera,
+    data: bytes,
+    taken_at: datetime | None = None,
+    device: str = "auto",
+    credit: str = "",
 ) -> TrapPhoto:
     """Check, store and count one uploaded trap photo.
 
@@ -88,7 +92,7 @@ def ingest_trap_photo(
     detections: list[FrameDetection] | None = None
     if camera.model is not None:
         detections = detector_for(camera.model, device).detect([image])[0]
-    return record_trap_photo(camera, image, data, ext, detections, taken_at)
+    return record_trap_photo(camera, image, data, ext, detections, taken_at, credit)
 
 
 def record_trap_photo(
@@ -98,6 +102,7 @@ def record_trap_photo(
     ext: str,
     detections: list[FrameDetection] | None,
     taken_at: datetime | None = None,
+    credit: str = "",
 ) -> TrapPhoto:
     """Store a photo with its detections (``None``: no model ran) and its per-species counts."""
     taken_at = taken_at or timezone.now()
@@ -127,6 +132,7 @@ def record_trap_photo(
             height=height,
             model=camera.model,
             status=TrapPhoto.Status.PENDING if catch else TrapPhoto.Status.NO_MODEL,
+            credit=credit,
             boxes=[
                 {
                     "class_name": d.class_name,

@@ -185,3 +185,20 @@ def test_a_looped_file_that_has_no_frames_ends_instead_of_spinning(tmp_path):
     empty.write_bytes(b"")
     with pytest.raises(CaptureError):
         list(VideoSource(empty, loop=True))
+
+
+def test_a_header_declaring_a_huge_picture_is_refused_before_decoding():
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", 60_000, 60_000, 8, 2, 0, 0, 0)
+    chunk = struct.pack(">I", len(ihdr)) + b"IHDR" + ihdr
+    png = b"\x89PNG\r\n\x1a\n" + chunk + struct.pack(">I", zlib.crc32(chunk[4:]))
+    with pytest.raises(CaptureError, match="60000x60000 exceeds"):
+        decode_image(png + b"\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def test_the_jpeg_header_gives_the_size_without_decoding():
+    from vision.capture import _declared_size
+
+    assert _declared_size(_jpeg()) == (60, 40)

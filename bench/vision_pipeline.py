@@ -1,6 +1,6 @@
 """Vision pipeline figures on this machine's CPU.
 
-    python bench/vision.py [--quick] [--state DIR]
+    python bench/vision_pipeline.py [--quick] [--state DIR]
 
 Measures, on generated frames (no download, nothing read from the network):
 - frames/s per stream and in total for 1..N concurrent streams, YOLO11n at imgsz 320 and 640;
@@ -38,9 +38,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-# This file is itself named vision.py: keep its folder off the path so ``vision`` is the package.
 _HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
 

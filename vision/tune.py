@@ -1,0 +1,93 @@
+"""Choose inference settings on the held-out part of train, never on the val split.
+
+    python -m vision.tune --task trap --data HOLDOUT.yaml [--weights PATH]
+
+``vision.train_real`` writes ``holdout_photos.yaml`` (photos or frames kept out of training)
+under its work folder. For each tile overlap (trap) this runs the model the product's way,
+then picks the operating confidence that makes per-photo counts closest to the truth (lowest
+mean relative error) and prints the table; the chosen values go into ``vision/shipped.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.10, 0.81, 0.05))
+OVERLAPS = (0, 32, 64)
+
+
+def _scores(preds, operating: float) -> dict:
+    from vision.detection_metrics import DetectionScore
+
+    score = DetectionScore(operating_conf=operating)
+    for pred, conf, truth in preds:
+        score.add(pred, conf, truth)
+    return score.summary()
+
+
+def tune(
+    task: str, data_yaml: Path, weights: Path | None, overlaps: tuple[int, ...] = OVERLAPS
+) -> dict:
+    from vision.detectors import create_detector
+    from vision.detectors.tiled import TiledYoloDetector
+    from vision.evaluate import MAP_CONF, iter_predictions, load_split
+    from vision.shipped import shipped
+
+    model = shipped(task)
+    names, items = load_split(data_yaml, "val")
+    config = model.detector_config(MAP_CONF, "cpu", "torch", weights)
+    rows = []
+    for overlap in overlaps if model.backend == "ultralytics_tiled" else (None,):
+        if overlap is None:
+            detector = create_detector(config)
+        else:
+            detector = TiledYoloDetector(config, overlap=overlap)
+        preds = [(p, c, t) for _, p, c, t in iter_predictions(detector, items, len(names))]
+        for threshold in THRESHOLDS:
+            s = _scores(preds, threshold)
+            rows.append({"overlap": overlap, "confidence": threshold, **s})
+            sys.stdout.write(
+                f"overlap={overlap} conf={threshold:.2f} map50={s['map50']:.4f} "
+                f"count_mae={s['count_mae']:.2f} count_mape={s['count_mape']:.2f} "
+                f"bias={s['count_bias']:.2f}\n"
+            )
+            sys.stdout.flush()
+    best_map = max(r["map50"] for r in rows)
+    # Among overlaps within 0.005 mAP50 of the best, the cheapest; then the count threshold.
+    good = [r for r in rows if r["map50"] >= best_map - 0.005]
+    cheapest = min(r["overlap"] or 0 for r in good)
+    pick = min((r for r in good if (r["overlap"] or 0) == cheapest), key=lambda r: r["count_mape"])
+    return {"task": task, "holdout": str(data_yaml.name), "chosen": pick, "table": rows}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--task", choices=("trap", "fish"), required=True)
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--weights", type=Path)
+    parser.add_argument("--out", type=Path, help="write the table as JSON here")
+    parser.add_argument("--overlaps", default=",".join(map(str, OVERLAPS)), help="trap: px")
+    args = parser.parse_args(argv)
+    from vision.offline import configure_offline
+
+    configure_offline(Path(tempfile.mkdtemp(prefix="vision-tune-")))
+    overlaps = tuple(int(v) for v in args.overlaps.split(","))
+    result = tune(args.task, args.data, args.weights, overlaps)
+    chosen = result["chosen"]
+    sys.stdout.write(
+        f"chosen: overlap={chosen['overlap']} confidence={chosen['confidence']} (held-out "
+        f"map50={chosen['map50']:.4f} count_mape={chosen['count_mape']:.2f})\n"
+    )
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
