@@ -10,6 +10,7 @@ table is the audit log.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -78,6 +79,14 @@ class RelayController(models.Model):
 
     def __str__(self) -> str:
         return str(self.device.name or self.device.dev_eui)
+
+    def clean(self) -> None:
+        if self.network == self.Network.TTS and not self.network_device_id:
+            raise ValidationError(
+                {"network_device_id": _("The Things Stack addresses a device by its id.")}
+            )
+        if self.network == self.Network.CHIRPSTACK and (self.tenant_id or self.network_device_id):
+            raise ValidationError(_("ChirpStack needs only the application id."))
 
 
 class Aerator(models.Model):
@@ -156,6 +165,13 @@ class Aerator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pond.name} / {self.name}"
+
+    def clean(self) -> None:
+        if self.pond_id and self.controller_id:
+            if self.controller.device.farm_id != self.pond.farm_id:
+                raise ValidationError(
+                    {"controller": _("The relay controller belongs to another farm.")}
+                )
 
 
 class Command(models.Model):
