@@ -151,3 +151,32 @@ def test_an_unconfirmed_command_expires_and_raises_an_incident(committed_pond, m
 def test_a_broker_that_does_not_answer_fails_the_command_visibly(pond):
     cmd = control.request(pond["aerator"].pk, True, user=pond["op"], mqtt_url="mqtt://127.0.0.1:1")
     assert cmd.status == Command.Status.FAILED and "unreachable" in cmd.error
+
+
+def test_a_malformed_relay_uplink_is_a_dead_letter_and_switches_nothing(
+    committed_pond, bridge, publisher
+):
+    from sensors.models import DeadLetter
+
+    p = committed_pond
+    prefix = bridge.bridge.config.topic_prefix
+    app, eui = p["controller"].application_id, p["device"].dev_eui
+    now = time.time_ns()
+    short = uplink(app, eui, 1, LT_RO1_ON_12MA[:-2], now)  # 10 bytes
+    wrong_port = uplink(app, eui, 2, LT_RO1_ON_12MA, now + 1)
+    body = json.loads(wrong_port[1])
+    body["fPort"] = 5
+    publisher.publish([(prefix + short[0], short[1]), (prefix + wrong_port[0], json.dumps(body))])
+    letters = wait_until(
+        lambda: (
+            list(DeadLetter.objects.filter(dev_eui=eui))
+            if DeadLetter.objects.filter(dev_eui=eui).count() == 2
+            else None
+        ),
+        30,
+        "two dead letters",
+    )
+    assert {d.reason for d in letters} == {"decode_error"}
+    assert any("10 bytes" in d.detail for d in letters)
+    a = Aerator.objects.get(pk=p["aerator"].pk)
+    assert a.reported_on is None and a.reported_at is None
