@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from aeration import control
 from aeration.models import Aerator, Command, Mode
@@ -67,10 +69,38 @@ class Situation:
     forecast_breach: bool
 
 
+# Why a decision was taken, in the words kept on the command (in the site's language).
+REASONS = {
+    "override": gettext_noop("Manual control until the override ends"),
+    "pending": gettext_noop("A command is waiting for the device"),
+    "night_fault": gettext_noop("Night, DO probe fault (%(fault)s): switched on to be safe"),
+    "night_stale": gettext_noop("Night, no recent DO reading: switched on to be safe"),
+    "fault": gettext_noop("DO probe fault (%(fault)s): never switched off for that"),
+    "stale": gettext_noop("No recent DO reading: never switched off for that"),
+    "low": gettext_noop("DO %(do)s mg/L below the floor of %(floor)s mg/L"),
+    "forecast": gettext_noop("Dawn DO forecast falls below the floor"),
+    "high": gettext_noop("DO %(do)s mg/L at or above %(level)s mg/L"),
+    "min_off": gettext_noop("Minimum off time: off for %(minutes)s min"),
+    "min_on": gettext_noop("Minimum on time: on for %(minutes)s min"),
+    "hold": gettext_noop("Between the floor and the hysteresis: no change"),
+}
+
+
 @dataclass(frozen=True)
 class Decision:
     on: bool | None  # None: leave it
-    reason: str  # why, in English for the audit trail (a code plus figures)
+    code: str  # a key of REASONS
+    params: dict = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        """In English, for logs."""
+        return REASONS[self.code] % self.params
+
+    def text(self) -> str:
+        """In the site's language, for the command's audit record."""
+        with translation.override(settings.LANGUAGE_CODE):
+            return gettext(REASONS[self.code]) % self.params
 
 
 def is_night(now: datetime) -> bool:
@@ -78,43 +108,46 @@ def is_night(now: datetime) -> bool:
     return local >= NIGHT_STARTS or local < NIGHT_ENDS
 
 
-def _may_switch(s: Situation, on: bool) -> tuple[bool, str]:
+def _wait(s: Situation, on: bool) -> Decision | None:
+    """The minimum-time rule that forbids switching now, if any."""
     if s.changed_at is None or s.state is None:
-        return True, ""
+        return None
     held = s.now - s.changed_at
+    minutes = int(held.total_seconds() // 60)
     if on and s.state is False and held < s.min_off:
-        return False, f"minimum off time: off for {int(held.total_seconds() // 60)} min"
+        return Decision(None, "min_off", {"minutes": minutes})
     if not on and s.state is True and held < s.min_on:
-        return False, f"minimum on time: on for {int(held.total_seconds() // 60)} min"
-    return True, ""
+        return Decision(None, "min_on", {"minutes": minutes})
+    return None
+
+
+def _mg(x: float) -> str:
+    return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
 def decide(s: Situation) -> Decision:
     if s.override_until is not None and s.now < s.override_until:
-        return Decision(None, "manual override")
+        return Decision(None, "override")
     if s.pending is not None:
-        return Decision(None, "command pending")
+        return Decision(None, "pending")
     stale = s.do is None or s.do_at is None or s.now - s.do_at > STALE_AFTER
     if stale or s.do_fault:
-        why = f"DO probe fault ({s.do_fault})" if s.do_fault else "DO data stale"
+        params = {"fault": s.do_fault}
         if is_night(s.now) and s.state is not True:
-            ok, wait = _may_switch(s, True)
-            return Decision(True, f"fail-safe at night: {why}") if ok else Decision(None, wait)
-        return Decision(None, f"{why}: never switched off for missing data")
+            code = "night_fault" if s.do_fault else "night_stale"
+            return _wait(s, True) or Decision(True, code, params)
+        return Decision(None, "fault" if s.do_fault else "stale", params)
     low = s.floor is not None and s.do < s.floor
     if (low or s.forecast_breach) and s.state is not True:
-        ok, wait = _may_switch(s, True)
-        if not ok:
-            return Decision(None, wait)
         if low:
-            return Decision(True, f"DO {s.do:.2f} mg/L below floor {s.floor:g} mg/L")
-        return Decision(True, "dawn DO forecast crosses the floor")
+            go = Decision(True, "low", {"do": _mg(s.do), "floor": _mg(s.floor)})
+        else:
+            go = Decision(True, "forecast")
+        return _wait(s, True) or go
     high = s.floor is not None and s.do >= s.floor + s.hysteresis
     if high and not s.forecast_breach and s.state is True:
-        ok, wait = _may_switch(s, False)
-        if not ok:
-            return Decision(None, wait)
-        return Decision(False, f"DO {s.do:.2f} mg/L at or above {s.floor + s.hysteresis:g} mg/L")
+        level = _mg(s.floor + s.hysteresis)
+        return _wait(s, False) or Decision(False, "high", {"do": _mg(s.do), "level": level})
     return Decision(None, "hold")
 
 
@@ -238,6 +271,6 @@ def _evaluate(aerator_ids: list[int], now: datetime | None) -> int:
         if d.on is None:
             continue
         log.info("aerator %s: automatic %s: %s", a.pk, "on" if d.on else "off", d.reason)
-        control.request(a.pk, d.on, rule=RULE_NAME, reason=d.reason, now=now)
+        control.request(a.pk, d.on, rule=RULE_NAME, reason=d.text(), now=now)
         sent += 1
     return sent
