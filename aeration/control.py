@@ -97,14 +97,16 @@ def build_downlink(controller: RelayController, channel: int, on: bool) -> downl
     )
 
 
-def refuse(aerator: Aerator, user, on: bool, reason: str) -> Command:
-    """Audit a request that was not allowed; nothing is sent."""
+def refuse(aerator: Aerator, user, on: bool) -> Command:
+    """Audit a request from someone who may see but not switch; nothing is sent."""
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _("Read-only access: not allowed to switch")
     return Command.objects.create(
         aerator=aerator,
         desired_on=on,
         source=Command.Source.MANUAL,
         user=user if getattr(user, "is_authenticated", False) else None,
-        reason=reason[:500],
+        reason=reason,
         status=S.REFUSED,
         error="not allowed to switch",
     )

@@ -79,9 +79,7 @@ def switch(request: HttpRequest, site_id: int) -> HttpResponse:
         )
     if not access.can_edit_farm(request.user, pond.farm_id):
         if aerator is not None:
-            control.refuse(
-                aerator, request.user, form.cleaned_data["state"] == "on", "read-only access"
-            )
+            control.refuse(aerator, request.user, form.cleaned_data["state"] == "on")
         raise PermissionDenied(_("You may see this aerator but not switch it."))
     if aerator is None:
         return _bad(request, pond, _("Choose an aerator of this pond and on or off."))
@@ -94,15 +92,26 @@ def switch(request: HttpRequest, site_id: int) -> HttpResponse:
             "aeration/confirm.html",
             {"pond": pond, "aerator": aerator, "on": on, "current": current},
         )
-    cmd = control.request(
-        aerator.pk, on, user=request.user, reason=form.cleaned_data["reason"] or "manual"
-    )
+    cmd = control.request(aerator.pk, on, user=request.user, reason=form.cleaned_data["reason"])
     if cmd.status == Command.Status.FAILED:
+        if cmd.topic:  # built and addressed, but the broker did not take it
+            message, status = (
+                _(
+                    "The command could not be sent: the network server's message broker did "
+                    "not answer. Nothing was switched; try again in a moment."
+                ),
+                502,
+            )
+        else:
+            message, status = (
+                _(
+                    "This aerator's relay controller is not set up to receive commands (its "
+                    "network server address or device type). Nothing was switched."
+                ),
+                409,
+            )
         return render(
-            request,
-            "aeration/refused.html",
-            {"pond": pond, "message": _("The command could not be sent: %s") % cmd.error},
-            status=502,
+            request, "aeration/refused.html", {"pond": pond, "message": message}, status=status
         )
     return redirect("aeration:pond", site_id=pond.pk)
 

@@ -35,7 +35,7 @@ def test_a_bureau_reviewer_sees_the_aerators_but_a_switch_is_403_and_audited(pon
     assert resp.status_code == 403
     audit = Command.objects.get(aerator=pond["aerator"])
     assert audit.status == Command.Status.REFUSED and audit.user == pond["bureau"]
-    assert audit.sent_at is None and audit.topic == ""
+    assert audit.sent_at is None and audit.topic == "" and audit.reason == "只读权限：不能开关"
 
 
 def test_an_operator_is_asked_to_confirm_before_anything_is_sent(pond, as_user):
@@ -64,6 +64,18 @@ def test_a_confirmed_switch_records_who_and_why(pond, as_user, settings):
     assert cmd.user == pond["mgr"] and cmd.reason == "凌晨缺氧" and cmd.desired_on
     # No broker at that address: the person is told, the command is marked failed.
     assert resp.status_code == 502 and cmd.status == Command.Status.FAILED
+    assert "指令未能发出" in resp.content.decode()
+
+
+def test_a_controller_not_set_up_is_explained_and_nothing_is_sent(pond, as_user):
+    c = pond["controller"]
+    c.application_id = "bad/#"
+    c.save()
+    resp = as_user("op").post(
+        url(pond, "switch/"), {"aerator": pond["aerator"].pk, "state": "on", "confirm": "1"}
+    )
+    assert resp.status_code == 409 and "尚未配置好" in resp.content.decode()
+    assert Command.objects.get().status == Command.Status.FAILED
 
 
 @pytest.mark.parametrize(
