@@ -118,3 +118,27 @@ def test_mode_change_by_an_operator_and_not_by_a_reviewer(pond, as_user):
     )
     a.refresh_from_db()
     assert a.mode == "auto"
+
+
+def test_the_pages_read_in_chinese(pond, as_user):
+    from datetime import UTC, datetime
+
+    from aeration.models import Aerator
+    from tests.visible_text import untranslated
+
+    a = pond["aerator"]
+    Aerator.objects.filter(pk=a.pk).update(
+        reported_on=True, reported_at=datetime.now(UTC), current_a=9.5, mode="auto"
+    )
+    for status in Command.Status.values:
+        Command.objects.create(aerator=a, desired_on=True, source="auto", status=status)
+    c = as_user("op")
+    page = c.get(url(pond, ""), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert untranslated(page) == []
+    for state in ("on", "off"):
+        confirm = c.post(
+            url(pond, "switch/"), {"aerator": a.pk, "state": state}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+        ).content.decode()
+        assert untranslated(confirm) == []
+    bad = c.post(url(pond, "switch/"), {}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert untranslated(bad) == []
