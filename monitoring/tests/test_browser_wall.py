@@ -142,3 +142,41 @@ def test_the_wall_screen_survives_a_server_restart_and_says_it_was_offline(
     assert sum(1 for ws in sockets if not ws.is_closed()) == 1
     assert outside == []
     page.context.close()
+
+
+def test_pond_page_on_a_phone_shows_the_water_now_and_draws_its_chart(
+    browser, wall_server, influx, tmp_path
+):
+    outside: list = []
+    pond = Pond.objects.get(farm__name=FARM, name="3号塘")
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost")
+            else (outside.append(route.request.url), route.abort())
+        ),
+    )
+    page = context.new_page()
+    page.goto(f"{wall_server.base}/accounts/login/?next=/sites/{pond.pk}/")
+    page.fill("input[name=username]", "farmer_wang")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("form:not(.inline) button[type=submit]")
+    page.wait_for_selector("[data-testid=site-now]")
+    page.wait_for_selector("[data-chart][data-state=ready]", timeout=30_000)
+    assert page.locator("[data-chart-area] canvas").count() >= 1
+    assert "6.2" in page.inner_text("[data-testid=fig-do]")
+    csv_href = page.get_attribute("[data-csv]", "href")
+    assert "range=24h" in csv_href and f"sites={pond.pk}" in csv_href
+    page.wait_for_selector("[data-live-status][data-state=live]", timeout=30_000)
+    page.screenshot(path=str(tmp_path / "pond_page_phone.png"), full_page=True)
+
+    uplink(influx, pond, 2.0)
+    page.wait_for_selector("[data-testid=site-status][data-status=critical]", timeout=15_000)
+    page.check("input[name=range][value='7d']")
+    page.wait_for_selector("[data-chart][data-state=ready]", timeout=30_000)
+    assert "range=7d" in page.get_attribute("[data-csv]", "href")
+    page.screenshot(path=str(tmp_path / "pond_page_phone_breach.png"), full_page=True)
+    assert outside == []
+    context.close()

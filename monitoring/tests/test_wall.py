@@ -53,6 +53,8 @@ def test_wall_puts_the_pond_in_danger_first_and_leaves_other_farms_out(
     assert operator.get(f"/monitoring/farms/{theirs['farm'].pk}/wall/").status_code == 404
     screen = operator.get(f"/monitoring/farms/{mine['farm'].pk}/wall/?screen=1").content.decode()
     assert 'class="wall screen"' in screen and "data-clock" in screen
+    packed = operator.get("/monitoring/wall/", HTTP_ACCEPT_ENCODING="gzip, br")
+    assert packed["Content-Encoding"] == "gzip"
 
 
 def test_tile_shows_open_incidents_aerators_and_the_latest_frame_with_badges(
