@@ -165,6 +165,7 @@ def request(
         cmd.topic = message.topic[:255]
         cmd.payload_hex = encode(controller, aerator.channel, on)[1].hex()
         cmd.save()
+        previous_override = aerator.override_until
         if source == Command.Source.MANUAL:
             aerator.override_until = now + timedelta(minutes=aerator.override_minutes)
             aerator.save(update_fields=["override_until"])
@@ -176,6 +177,9 @@ def request(
         Command.objects.filter(pk=cmd.pk, status=S.PENDING).update(
             status=S.FAILED, error=str(exc)[:500]
         )
+        # Nothing was switched: automatic mode must not stand aside for it.
+        Aerator.objects.filter(pk=aerator.pk).update(override_until=previous_override)
+        aerator.override_until = previous_override
         cmd.refresh_from_db()
         with transaction.atomic():
             live.publish(aerator.pond.farm_id, aerator, None)

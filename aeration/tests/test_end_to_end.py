@@ -151,6 +151,8 @@ def test_an_unconfirmed_command_expires_and_raises_an_incident(committed_pond, m
 def test_a_broker_that_does_not_answer_fails_the_command_visibly(pond):
     cmd = control.request(pond["aerator"].pk, True, user=pond["op"], mqtt_url="mqtt://127.0.0.1:1")
     assert cmd.status == Command.Status.FAILED and "unreachable" in cmd.error
+    pond["aerator"].refresh_from_db()
+    assert pond["aerator"].override_until is None  # automatic mode is not held back by it
 
 
 def test_a_malformed_relay_uplink_is_a_dead_letter_and_switches_nothing(
