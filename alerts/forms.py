@@ -497,6 +497,16 @@ def validate_push_endpoint(url: str) -> str:
     return url
 
 
+class LanguageSelect(forms.Select):
+    """Each language named in itself, marked with its own ``lang``."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value:
+            option["attrs"]["lang"] = value
+        return option
+
+
 class ContactForm(forms.ModelForm):
     """A person's own numbers and ids, and how they want to hear about alerts."""
 
@@ -522,7 +532,7 @@ class ContactForm(forms.ModelForm):
         fields = ["phone", "wecom_userid", "wechat_openid", "language", "quiet_start", "quiet_end"]
         labels = {
             "wecom_userid": _("WeCom user id"),
-            "wechat_openid": _("WeChat openid"),
+            "wechat_openid": _("WeChat Official Account user id"),
             "language": _("Language of messages"),
             "quiet_start": _("Quiet hours from"),
             "quiet_end": _("Quiet hours until"),
@@ -535,6 +545,7 @@ class ContactForm(forms.ModelForm):
         widgets = {
             "quiet_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "quiet_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "language": LanguageSelect,
         }
 
     SEVERITIES = ("critical", "warning", "info")
@@ -565,7 +576,7 @@ class ContactForm(forms.ModelForm):
     def clean_wechat_openid(self) -> str:
         value = self.cleaned_data.get("wechat_openid", "").strip()
         if value and not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", value):
-            raise ValidationError(_("An openid is 28 letters, digits, - or _."))
+            raise ValidationError(_("This id is 28 letters, digits, - or _."))
         return value
 
     def clean(self) -> dict:

@@ -9,7 +9,7 @@ from django import template
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from alerts import event_text
+from alerts import delivery_text, event_text
 from alerts import rule_text as texts
 from alerts.forms import CHANNEL_LABELS
 from farm.models import Role
@@ -72,3 +72,9 @@ def delivery_kind(code: str) -> str:
 @register.filter
 def event_reason(reason: str) -> str:
     return event_text.event_reason(reason)
+
+
+@register.filter
+def delivery_detail(detail: str) -> delivery_text.DetailText:
+    """``{% with t=d.detail|delivery_detail %}``: ``t.note`` translated, ``t.raw`` verbatim."""
+    return delivery_text.detail_text(detail or "")

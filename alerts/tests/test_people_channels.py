@@ -301,3 +301,21 @@ def test_a_person_the_policys_channels_miss_gets_the_channel_that_reaches_them(w
     assert (d.address, d.outcome) == ("wangdm", "queued")
     assert d.detail == "the policy's channels do not reach this person"
     assert not incident.deliveries.filter(channel="none").exists()
+
+
+def test_our_delivery_reasons_are_translated_and_the_vendors_reply_kept_verbatim():
+    from django.utils import translation
+
+    from alerts.delivery_text import detail_text
+
+    with translation.override("zh-hans"):
+        assert detail_text("channel not configured").note == "本服务器未配置该渠道。"
+        t = detail_text("gave up after 3 attempts, next channel queued: WeCom message/send: 45009")
+        assert (t.note, t.raw) == ("重试 3 次后放弃，已改用下一渠道。", "WeCom message/send: 45009")
+        t = detail_text("after wecom_app failed: WeCom message/send: 45009 freq out of limit")
+        assert t.note == "因企业微信应用消息（个人）发送失败而改用此渠道。"
+        t = detail_text("Aliyun SendSms: OK OK (RequestId req-1)")
+        assert (t.note, t.raw) == ("", "Aliyun SendSms: OK OK (RequestId req-1)")
+        assert detail_text("for 王德明: unverified mobile number").note == (
+            "代王德明接收。无法联系：手机号码未验证。"
+        )
