@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from alerts import channels, incidents, notify
 from alerts.channels import TransportNotConfigured
-from alerts.models import ContactProfile, Delivery, Incident, PushSubscription
+from alerts.models import ContactProfile, Delivery, Incident
 from alerts.transports import IncidentSummary, Message, Recipient, get_transport, render
 
 log = logging.getLogger(__name__)
@@ -195,8 +195,6 @@ def send(delivery_id: int, now: datetime | None = None) -> Attempt:
         else:
             d.outcome = Delivery.Outcome.FAILED
             log.warning("delivery %s failed after %d attempts: %s", d.pk, d.attempts, d.detail)
-            if result.address_invalid and d.channel == "webpush":
-                PushSubscription.objects.filter(endpoint=d.address).delete()
             if notify.fallback(d, now, d.detail):
                 d.detail = f"{d.detail} (next channel queued)"[:2000]
         d.save()

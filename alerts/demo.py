@@ -73,6 +73,7 @@ def seed_contacts() -> int:
 
 
 def seed(orgs: list[Organisation]) -> tuple[int, int]:
-    """(policies created, profiles created)."""
+    """(policies created, profiles created); the web push key is made now if it is missing."""
+    channels.webpush_public_key()
     policies = sum(seed_policy(org)[1] for org in orgs)
     return policies, seed_contacts()

@@ -319,3 +319,42 @@ def test_our_delivery_reasons_are_translated_and_the_vendors_reply_kept_verbatim
         assert detail_text("for 王德明: unverified mobile number").note == (
             "代王德明接收。无法联系：手机号码未验证。"
         )
+
+
+def test_a_gone_push_subscription_hands_the_alert_to_the_next_channel(world, settings, tmp_path):
+    import base64
+    import os
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from alerts.models import PushSubscription
+
+    webpush = {**ALL_TRANSPORTS["webpush"], "vapid_key_file": str(tmp_path / "vapid.txt")}
+    settings.ALERT_TRANSPORTS = {**ALL_TRANSPORTS, "webpush": webpush}
+    point = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    )
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    with serve(lambda request: (410, {}, b"")) as push_service:
+        PushSubscription.objects.create(
+            user=world.farmer,
+            endpoint=f"{push_service.url}/push/expired",
+            p256dh=b64(point),
+            auth=b64(os.urandom(16)),
+        )
+        world.policy(channels={"critical": ["webpush"]}, recipient_roles=["operator"])
+        incident = fire(world)
+        push = incident.deliveries.get(channel="webpush")
+        assert delivery.send(push.pk, now=at(1)).outcome == "failed"
+    push.refresh_from_db()
+    assert (push.vendor_code, push.detail) == (
+        "HTTP 410",
+        "push subscription gone: HTTP 410 (next channel queued)",
+    )
+    assert incident.deliveries.get(channel="aliyun_sms").address == "+8613700000001"
