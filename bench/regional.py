@@ -3,7 +3,7 @@
     python bench/regional.py [--farms 2000] [--devices 10000] [--incidents 50000]
                              [--days 365] [--requests 20] [--keep]
 
-A throw-away PostgreSQL database (``agrimon_bench_regional``) and InfluxDB database get the
+A throw-away PostgreSQL database (``agrimon_bench_regional``) and a private influxd get the
 demo plus ``manage.py generate_regional_load`` (about 2,000 farms, 10,000 devices, 50,000
 incidents, a year of hourly roll-ups per pond). Then, in this process, the server time of
 each page (Django's test client: view, queries, InfluxDB, template; no network or browser)
@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 from contextlib import contextmanager
@@ -97,12 +99,17 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument(
-        "--keep", action="store_true", help=f"keep {BENCH_DB} and the InfluxDB database"
+        "--keep", action="store_true", help=f"keep {BENCH_DB} and the influxd files"
     )
     args = parser.parse_args()
 
+    from tests.servers import PrivateInflux
+
+    state = Path(tempfile.mkdtemp(prefix="bench-regional-"))
+    influx = PrivateInflux(state / "influx").start()  # its own influxd: no other load on it
     influx_db = f"bench_regional_{uuid.uuid4().hex[:8]}"
     os.environ.update(
+        INFLUX_URL=influx.url,
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}",
         INFLUX_DB=influx_db,
         DJANGO_SETTINGS_MODULE="farm.settings",
@@ -132,14 +139,9 @@ def main() -> None:
         figures["generate_s"] = round(generate_s, 1)
         print(" ".join(f"{k}={v}" for k, v in figures.items()))
     finally:
+        influx.stop()
         if not args.keep:
-            from sensors.timeseries import TimeSeries
-
-            ts = TimeSeries.from_config()
-            try:
-                ts.drop_database()
-            finally:
-                ts.close()
+            shutil.rmtree(state, ignore_errors=True)
             from django.db import connections
 
             connections.close_all()

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 
 from alerts.models import Incident
 from farm import access
+from farm.live import MAX_REQUESTED
 from farm.models import Region
 from regional.models import ReportSubscription, WeeklyReport
 from regional.services import geo, reports
@@ -191,12 +192,15 @@ def screen_page(request: HttpRequest) -> HttpResponse:
     if region is None:
         return _none(request)
     farms = access.farms_in_region(request.user, region)
+    ids = list(farms.values_list("pk", flat=True)[: MAX_REQUESTED + 1])
     return render(
         request,
         "regional/screen.html",
         {
             "region": region,
-            "farm_ids": ",".join(str(pk) for pk in farms.values_list("pk", flat=True)[:500]),
+            # The page socket joins the named farms' groups, at most MAX_REQUESTED of them;
+            # a larger region joins every farm of the reviewer's scope instead.
+            "farm_ids": ",".join(str(pk) for pk in ids) if len(ids) <= MAX_REQUESTED else "",
             "tianditu_key": settings.TIANDITU_KEY,
         },
     )

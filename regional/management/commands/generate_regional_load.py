@@ -30,12 +30,12 @@ from alerts.models import Incident, Rule
 from farm.demo import ensure_regions
 from farm.models import Farm, Membership, Organisation, Plot, Pond, Region, Role, Site
 from sensors.models import Device, DeviceProfile
-from sensors.timeseries import ROLLUP_RP, TimeSeries, tag_set
+from sensors.timeseries import ROLLUP_RP, InfluxUnavailable, TimeSeries, tag_set
 from vision.models import Camera, TrapCount, TrapPhoto
 
 MARK = "合成负载"  # organisations made here carry it, so a second run is refused
 BATCH_LINES = 20_000
-WRITERS = 3  # InfluxDB indexes and writes while the next batch is formatted
+WRITERS = 2  # InfluxDB indexes and writes while the next batch is formatted
 
 
 class Command(BaseCommand):
@@ -259,8 +259,16 @@ class Command(BaseCommand):
         def write(body: str) -> None:
             """One batch, on a writer thread with its own HTTP session."""
             if not hasattr(local, "ts"):
-                local.ts = TimeSeries.from_config()
-            local.ts.write_lines(body, rp=ROLLUP_RP, precision="s")
+                base = TimeSeries.from_config()
+                local.ts = TimeSeries(base.url, base.database, timeout=120)
+            for attempt in range(3):  # a busy server may time out: the write is idempotent
+                try:
+                    local.ts.write_lines(body, rp=ROLLUP_RP, precision="s")
+                    return
+                except InfluxUnavailable:
+                    if attempt == 2:
+                        raise
+                    time.sleep(5)
 
         pool = ThreadPoolExecutor(max_workers=WRITERS)
         pending: list = []

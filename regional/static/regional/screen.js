@@ -57,7 +57,8 @@
   var delay = 1000;
   function connect() {
     var proto = location.protocol === "https:" ? "wss://" : "ws://";
-    var ws = new WebSocket(proto + location.host + "/ws/live/?farms=" + encodeURIComponent(d.farms));
+    var query = d.farms ? "?farms=" + encodeURIComponent(d.farms) : "";
+    var ws = new WebSocket(proto + location.host + "/ws/live/" + query);
     var conn = root.querySelector("[data-testid=connection]");
     ws.onopen = function () { delay = 1000; conn.textContent = d.labelLive; conn.classList.add("live"); refresh(); };
     ws.onmessage = function (e) {
