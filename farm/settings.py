@@ -41,7 +41,6 @@ INSTALLED_APPS = [
     "alerts",
     "phone",
     "regional",
-    "phone",
     "aeration",
     "monitoring",
 ]
