@@ -62,7 +62,11 @@ def page_strings() -> dict[str, str]:
         "push_turn_off": _("Turn off push notifications"),
         "push_unsupported": _("This browser cannot receive push notifications."),
         "push_blocked": _("Notifications are blocked for this site in the browser settings."),
-        "push_failed": _("Could not change push notifications"),
+        "push_failed": _("Could not change push notifications:"),
+        "push_working": _("Connecting to the push service…"),
+        "push_unreachable": _(
+            "the push service did not answer; alerts still come by SMS, phone call and WeCom."
+        ),
     }
 
 

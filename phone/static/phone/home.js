@@ -121,7 +121,18 @@
     toggle.hidden = false;
   }
 
+  // A push service that cannot be reached (Chrome's, from mainland China) can leave
+  // subscribe() pending for minutes: give up after a while and say so.
+  const SUBSCRIBE_TIMEOUT_MS = 15000;
+
+  function inTime(promise) {
+    return Promise.race([promise, new Promise((resolve, reject) =>
+      setTimeout(() => reject(new Error(T.push_unreachable)), SUBSCRIBE_TIMEOUT_MS))]);
+  }
+
   async function switchPush() {
+    toggle.disabled = true;
+    state.textContent = T.push_working;
     const reg = await navigator.serviceWorker.ready;
     const sub = await reg.pushManager.getSubscription();
     try {
@@ -130,9 +141,9 @@
         await sub.unsubscribe();
       } else {
         if ((await Notification.requestPermission()) !== "granted") throw new Error("denied");
-        const made = await reg.pushManager.subscribe({
+        const made = await inTime(reg.pushManager.subscribe({
           userVisibleOnly: true, applicationServerKey: keyBytes(key),
-        });
+        }));
         const response = await post(push.dataset.subscribeUrl, made.toJSON());
         if (!response.ok) {
           await made.unsubscribe();
@@ -143,7 +154,9 @@
       await showPush();
     } catch (err) {
       await showPush();
-      state.textContent = `${T.push_failed} (${err.message || err})`;
+      state.textContent = `${T.push_failed} ${err.message || err}`;
+    } finally {
+      toggle.disabled = false;
     }
   }
 
