@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from farm.models import Pond
+from tests.test_trace_browser import trace_server  # noqa: F401
 from traceability import lots, public
 
 GTIN = "06901234567892"
@@ -53,11 +54,11 @@ def gtin_lots(demo_committed):
     return made
 
 
-def test_every_printed_code_resolves_through_uvicorn(asgi_server, gtin_lots):
+def test_every_printed_code_resolves_through_uvicorn(trace_server, gtin_lots):  # noqa: F811
     for lot in gtin_lots:
         uri = public.code_uri(None, lot)
         path = urlsplit(uri).path
-        resp = _get(asgi_server, path)
+        resp = _get(trace_server, path)
         assert resp.status == 307, (lot.lot_number, path, resp.status)
         assert resp.getheader("Location").endswith(f"/t/{lot.trace_code}"), lot.lot_number
 
@@ -78,6 +79,6 @@ HOSTILE = [
 ]
 
 
-def test_hostile_links_through_uvicorn_are_400_or_404(asgi_server, gtin_lots):
-    statuses = {path: _get(asgi_server, path).status for path in HOSTILE}
+def test_hostile_links_through_uvicorn_are_400_or_404(trace_server, gtin_lots):  # noqa: F811
+    statuses = {path: _get(trace_server, path).status for path in HOSTILE}
     assert {p: s for p, s in statuses.items() if s not in (400, 404)} == {}

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
@@ -321,6 +322,9 @@ def certificate_pdf(fields: dict[str, str], code: str) -> bytes:
         c.drawString(m, y, line)
     c.setFont(FONT, 6)
     c.drawString(width - m - qr, height - m - 28 - qr, "扫码查看追溯信息")
+    host = urlsplit(code).netloc  # the domain the code opens, readable by the buyer too
+    c.setFont(FONT, _fit(host, 6, qr, 3))
+    c.drawString(width - m - qr, height - m - 35 - qr, host)
     c.showPage()
     c.save()
     return out.getvalue()

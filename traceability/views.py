@@ -315,14 +315,14 @@ def _label_page(
     except resolver_domain.DomainRefused as refused:
         domain_problem = refused.text
     refused = printing.refusal(lot)
+    names = {**dict(form.fields["template"].choices), "a6": _("A6 sheet")}
     sizes = []
     for name in ("a4-3x8", *THERMAL):
         try:
             module = module_size(code or public.code_uri(None, lot), TEMPLATES[name])
         except CodeTooLong:
             module = None
-        sizes.append({"name": name, "label": dict(form.fields["template"].choices)[name],
-                      "module_mm": module and module / mm})  # fmt: skip
+        sizes.append({"name": name, "label": names[name], "module_mm": module and module / mm})
     return render(
         request,
         "traceability/labels.html",
@@ -336,7 +336,10 @@ def _label_page(
             "refused": refused.text if refused else "",
             "error": error,
             "sizes": sizes,
-            "jobs": lot.print_jobs.select_related("printed_by", "reprint_of")[:200],
+            "jobs": [
+                (job, names.get(job.template, job.template))
+                for job in lot.print_jobs.select_related("printed_by", "reprint_of")[:200]
+            ],
             "certificate_ready": lot.status in (Lot.Status.RELEASED, Lot.Status.SHIPPED)
             and not refused,
             "certificate_issued": lot.print_jobs.filter(kind=PrintJob.Kind.CERTIFICATE).exists(),

@@ -276,6 +276,7 @@ def test_the_certificate_names_the_producer_and_carries_the_code(login, released
     assert org.name in text and "0716-2000001" in text and "清水湖路 8 号" in text
     assert "未使用禁用农药、兽药及其他化合物" in text
     assert codes == [f"https://trace.example.cn/t/{released_lot.trace_code}"]
+    assert "trace.example.cn" in text  # the domain the code opens, printed beside it
     job = released_lot.print_jobs.get()
     assert (job.kind, job.printed_by.username) == ("certificate", "farmer_wang")
 
