@@ -56,8 +56,37 @@ BREACH_DO = 2.3
 WALL = {"width": 1920, "height": 1080}
 
 TRANSFERRED_JS = """
-() => (performance.getEntriesByType('navigation')[0].transferSize
-       + performance.getEntriesByType('resource').reduce((a, e) => a + e.transferSize, 0)) / 1024
+() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const res = performance.getEntriesByType('resource');
+  return [
+    (nav.transferSize + res.reduce((a, e) => a + e.transferSize, 0)) / 1024,
+    nav.encodedBodySize / 1024,
+    nav.decodedBodySize / 1024,
+    res.map((e) => e.name.split('/').pop() + ':' + e.transferSize).join(' '),
+  ];
+}
+"""
+# When each site's first live message reached the page: splits the latency into
+# uplink → message (server) and message → tile on screen (fetch, render, swap).
+MESSAGES_JS = """
+(() => {
+  const Native = window.WebSocket;
+  window.__messageAt = {};
+  function Recording(url, protocols) {
+    const ws = new Native(url, protocols);
+    ws.addEventListener('message', (m) => {
+      try {
+        const d = JSON.parse(m.data);
+        if (d.site && !(d.site in window.__messageAt)) window.__messageAt[d.site] = Date.now();
+      } catch (e) {}
+    });
+    return ws;
+  }
+  Recording.prototype = Native.prototype;
+  for (const k of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']) Recording[k] = Native[k];
+  window.WebSocket = Recording;
+})();
 """
 WATCH_JS = """
 () => {
@@ -300,15 +329,25 @@ def main() -> None:
             browser = p.chromium.launch(
                 executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
             )
-            page = browser.new_context(viewport=WALL, locale="zh-CN").new_page()
-            page.goto(f"{base}/accounts/login/?next=/monitoring/wall/%3Fscreen%3D1")
+            # Service workers off: the bytes counted are those on the network.
+            context = browser.new_context(viewport=WALL, locale="zh-CN", service_workers="block")
+            page = context.new_page()
+            page.add_init_script(MESSAGES_JS)
+            page.goto(f"{base}/accounts/login/")
             page.fill("input[name=username]", "farmer_wang")
             page.fill("input[name=password]", "demo-only-2026")
             page.click("form:not(.inline) button[type=submit]")
+            page.wait_for_load_state("load")
+            # A cold load of the wall: nothing from the login page's cache.
+            context.new_cdp_session(page).send("Network.setCacheDisabled", {"cacheDisabled": True})
+            page.goto(f"{base}/monitoring/wall/?screen=1")
             page.wait_for_selector("[data-wall]")
             page.wait_for_load_state("load")
             page.wait_for_selector("[data-live-status][data-state=live]", timeout=30_000)
-            page_kb = page.evaluate(TRANSFERRED_JS)
+            page_kb, html_kb, html_plain_kb, resources = page.evaluate(TRANSFERRED_JS)
+            if args.verbose:
+                print(f"  document {html_kb:.0f} KiB ({html_plain_kb:.0f} KiB unpacked); "
+                      f"resources: {resources}")  # fmt: skip
             pages = page.get_attribute("[data-wall]", "data-pages")
             print(f"page transferred {page_kb:.0f} KiB; wall screen shows {pages} rotating pages")
             page.evaluate(WATCH_JS)
@@ -319,7 +358,7 @@ def main() -> None:
             started = time.monotonic()
             background.start()
             time.sleep(3)
-            latencies, missed = [], 0
+            latencies, missed, to_message, to_tile = [], 0, [], []
             # Playwright's sync API keeps an event loop on this thread; the hook's
             # async_to_sync needs a thread without one, as in the bridge.
             hook = ThreadPoolExecutor(1)
@@ -334,12 +373,21 @@ def main() -> None:
                     if seen:
                         break
                     page.wait_for_timeout(20)
+                message = page.evaluate(f"() => window.__messageAt[{key!r}]")
+                if message:
+                    to_message.append(message - t0)
                 if seen:
                     latencies.append(seen - t0)
+                    if message:
+                        to_tile.append(seen - message)
                 else:
                     missed += 1
                 if args.verbose:
-                    print(f"  pond {pond.pk}: {seen - t0 if seen else 'missed'} ms", flush=True)
+                    print(
+                        f"  pond {pond.pk}: message {message - t0 if message else '-'} ms, "
+                        f"tile {seen - t0 if seen else 'missed'} ms",
+                        flush=True,
+                    )
                 page.wait_for_timeout(300)
             background.stop.set()
             background.join(5)
@@ -355,6 +403,11 @@ def main() -> None:
             f"uplink → tile update: n={len(latencies)} missed={missed} p50 {p50:.0f} ms, "
             f"p95 {p95:.0f} ms, max {max(latencies, default=float('nan')):.0f} ms "
             f"(background ~{sent_rate:.0f} uplinks/s)"
+        )
+        print(
+            f"  uplink → live message at the page: p50 {percentile(to_message, 0.5):.0f} ms, "
+            f"p95 {percentile(to_message, 0.95):.0f} ms; message → tile on screen: "
+            f"p50 {percentile(to_tile, 0.5):.0f} ms, p95 {percentile(to_tile, 0.95):.0f} ms"
         )
         print(
             f"ponds={tiles} wall_render_ms={statistics.median(renders):.0f} "

@@ -265,6 +265,12 @@ def camera_frame(request: HttpRequest, camera_id: int) -> HttpResponse:
 def camera_snapshot(request: HttpRequest, camera_id: int) -> HttpResponse:
     """A fresh picture fetched by our server from an HTTP snapshot camera."""
     camera = _camera(request, camera_id)
+    if camera.source_kind != Camera.Source.HTTP_SNAPSHOT:
+        return HttpResponse(
+            _("This camera gives no live snapshots; its latest picture is shown instead."),
+            status=409,
+            content_type="text/plain; charset=utf-8",
+        )
     try:
         body = frames.fetch_snapshot(camera)
     except frames.SnapshotError as exc:

@@ -150,6 +150,14 @@ def test_cameras_of_another_farm_are_not_found(operator, farms):
         assert operator.get(f"/monitoring/cameras/{camera.pk}/{suffix}").status_code == 404
 
 
+def test_a_camera_without_a_snapshot_source_is_not_asked_for_one(operator, farms):
+    camera = Camera.objects.create(
+        site=farms[0]["pond"], name="x", kind=Camera.Kind.FIELD, source_kind=Camera.Source.UPLOAD
+    )
+    r = operator.get(f"/monitoring/cameras/{camera.pk}/snapshot.jpg")
+    assert r.status_code == 409 and r.content.decode()
+
+
 def test_the_bridge_hook_sends_one_message_per_site_with_its_newest_reading():
     batch = [
         ReadingEvent(1, "a", 7, 2, "do", 5.0, 2_000_000_000),

@@ -116,10 +116,11 @@
     });
   }
 
-  function Pager(wall, grid, label) {
+  function Pager(wall, label) {
     var page = 0;
     var timer = null;
     function pages() {
+      var grid = wall.querySelector("[data-tiles]"); // replaced whole after a reconnect
       var tiles = grid.querySelectorAll(".tile");
       if (!tiles.length) return [];
       tiles.forEach(function (t) {
@@ -174,14 +175,13 @@
     var grid = wall.querySelector("[data-tiles]");
     var staleMs = Number(wall.dataset.staleMs) || 0;
     var screen = wall.classList.contains("screen");
-    var pager = screen ? Pager(wall, grid, wall.querySelector("[data-pager]")) : null;
+    var pager = screen ? Pager(wall, wall.querySelector("[data-pager]")) : null;
     var note = wall.querySelector("[data-offline-note]");
     var clock = wall.querySelector("[data-clock]");
     var lostAt = null;
 
     function placed() {
       sortTiles(grid);
-      refreshAges(grid, staleMs);
       if (pager) pager.show();
     }
 
@@ -200,9 +200,13 @@
         if (!fresh) return;
         fresh = document.importNode(fresh, true);
         fresh.hidden = old.hidden;
+        var moved = fresh.dataset.status !== old.dataset.status;
         old.replaceWith(fresh);
-        fresh.dataset.updatedAt = String(Date.now());
-        placed();
+        refreshAges(fresh, staleMs);
+        // Only a change of status can change the order and the pages: a wall of 200
+        // ponds gets several readings a second, and laying out every tile again for
+        // each would keep the page busy.
+        if (moved) placed();
       }
     );
 
@@ -214,6 +218,7 @@
           grid.replaceWith(document.importNode(fresh, true));
           grid = document.querySelector("[data-tiles]");
           placed();
+          refreshAges(grid, staleMs);
         })
         .catch(function () {});
       offlineNote(note, lostAt, new Date());
