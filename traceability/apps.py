@@ -8,3 +8,6 @@ class TraceabilityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "traceability"
     verbose_name = _("Traceability")
+
+    def ready(self) -> None:
+        from traceability import checks  # noqa: F401  (registers the system check)

@@ -314,3 +314,36 @@ def test_print_jobs_are_never_changed(released_lot):
     job.copies = 1000
     with pytest.raises(ValidationError):
         job.save()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"template": "a4-3x8", "count": 0},
+        {"template": "a4-3x8", "count": 5001},
+        {"template": "a4-3x8", "count": "many"},
+        {"template": "letter-2x5", "count": 1},
+        {"template": "../../etc/passwd", "count": 1},
+        {"template": "a4-3x8", "count": 1, "reprint_of": "x"},
+        {"template": "a4-3x8", "count": 1, "reprint_of": -4},
+        {"template": "a4-3x8", "count": 1, "reprint_of": 10**12},
+        {},
+    ],
+)
+def test_bad_print_requests_are_refused_with_a_reason_not_500(login, released_lot, data):
+    resp = login("farmer_wang").post(_url(released_lot), data, **ZH)
+    assert resp.status_code in (400, 404)
+    assert not released_lot.print_jobs.exists()
+    assert Lot.objects.get(pk=released_lot.pk).label_count == 0
+
+
+def test_the_system_check_warns_of_a_local_domain_in_production(settings):
+    from traceability.checks import resolver_domain_is_public
+
+    settings.DEBUG, settings.RESOLVER_DOMAIN = False, "192.168.1.20:8000"
+    [warning] = resolver_domain_is_public()
+    assert warning.id == "traceability.W001" and "RESOLVER_DOMAIN" in warning.msg
+    settings.RESOLVER_DOMAIN = "trace.example.cn"
+    assert resolver_domain_is_public() == []
+    settings.DEBUG, settings.RESOLVER_DOMAIN = True, "127.0.0.1:8000"
+    assert resolver_domain_is_public() == []
