@@ -108,7 +108,7 @@ def farms_geojson(request: HttpRequest) -> JsonResponse:
     if region is None:
         return JsonResponse({"type": "FeatureCollection", "features": []})
     farms = access.farms_in_region(request.user, region)
-    figures = collect(farms, 0, _period(request), timezone.now())
+    figures = collect(farms, 0, _period(request), timezone.now(), status_only=True)
     return JsonResponse(geo.farm_points(farms, figures))
 
 
