@@ -175,6 +175,10 @@ def check_code(user, code: str, now: datetime) -> ContactProfile:
         if matches and profile.phone == v.phone:
             profile.phone_verified_at = now
             profile.save(update_fields=["phone_verified_at", "updated"])
+            # Whoever proves the number now holds it: SMS replies from it are theirs.
+            ContactProfile.objects.filter(phone=v.phone).exclude(pk=profile.pk).update(
+                phone_verified_at=None
+            )
     if not matches:
         raise VerificationError(_("The code does not match."), code="mismatch")
     if profile.phone != v.phone:

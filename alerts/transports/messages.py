@@ -63,11 +63,11 @@ SMS_TEMPLATE_TEXTS: dict[str, str] = {
 }
 VOICE_TEMPLATE_TEXTS: dict[str, str] = {
     Kind.FIRING: "您好，这里是农情监测平台。${site}${subject}告警，当前${value}，"
-    "阈值${threshold}，请尽快处理。",
+    "阈值${threshold}，请尽快处理，确认请按1。",
     Kind.ESCALATION: "您好，这里是农情监测平台。${site}${subject}告警已${minutes}分钟无人确认，"
-    "当前${value}，请立即处理。",
+    "当前${value}，请立即处理，确认请按1。",
     Kind.REMINDER: "您好，这里是农情监测平台。${site}${subject}告警仍未处理，当前${value}，"
-    "请尽快处理。",
+    "请尽快处理，确认请按1。",
 }
 
 
