@@ -60,7 +60,10 @@ def test_every_printed_code_resolves_through_uvicorn(trace_server, gtin_lots):  
         path = urlsplit(uri).path
         resp = _get(trace_server, path)
         assert resp.status == 307, (lot.lot_number, path, resp.status)
-        assert resp.getheader("Location").endswith(f"/t/{lot.trace_code}"), lot.lot_number
+        target = resp.getheader("Location")
+        assert target.endswith(f"/t/{lot.trace_code}"), lot.lot_number
+        page = _get(trace_server, urlsplit(target).path)  # the phone follows the redirect
+        assert page.status == 200
 
 
 HOSTILE = [

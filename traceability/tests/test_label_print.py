@@ -300,6 +300,8 @@ def test_the_certificate_stays_available_after_shipping_with_its_first_date(
 
 def test_a_reviewer_may_view_but_not_issue_a_certificate(login, released_lot):
     client = login("bureau_honghu")
+    page = client.get(f"/trace/lots/{released_lot.pk}/").content.decode()
+    assert 'data-testid="certificate-link"' in page
     assert client.get(f"/trace/lots/{released_lot.pk}/certificate.pdf").status_code == 200
     assert client.post(f"/trace/lots/{released_lot.pk}/certificate.pdf").status_code == 403
     assert not released_lot.print_jobs.exists()
