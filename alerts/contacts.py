@@ -28,6 +28,7 @@ User = get_user_model()
 CODE_TTL = timedelta(minutes=10)
 MAX_CODE_ATTEMPTS = 5
 MAX_CODES_PER_HOUR = 3
+MAX_TESTS_PER_HOUR = 5
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 
 
@@ -266,6 +267,9 @@ def send_test(user, kind: str, now: datetime) -> Delivery:
 
     if not channels.is_configured(kind) or kind == "wecom":
         raise ValidationError(_("This channel is not configured."), code="not_configured")
+    recent = Delivery.objects.filter(user=user, kind="test", created__gt=now - timedelta(hours=1))
+    if recent.count() >= MAX_TESTS_PER_HOUR:  # SMS and calls cost money
+        raise ValidationError(_("Too many tests this hour; try again later."), code="rate")
     address = notify.address_of(user, kind)
     if not address:
         raise ValidationError(

@@ -358,3 +358,11 @@ def test_a_gone_push_subscription_hands_the_alert_to_the_next_channel(world, set
         "push subscription gone: HTTP 410 (next channel queued)",
     )
     assert incident.deliveries.get(channel="aliyun_sms").address == "+8613700000001"
+
+
+def test_at_most_five_tests_an_hour(world):
+    for i in range(5):
+        contacts.send_test(world.farmer, "aliyun_sms", T0 + timedelta(minutes=i))
+    with refused("rate"):
+        contacts.send_test(world.farmer, "aliyun_sms", T0 + timedelta(minutes=6))
+    contacts.send_test(world.farmer, "aliyun_sms", T0 + timedelta(minutes=61))
