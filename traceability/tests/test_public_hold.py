@@ -95,3 +95,15 @@ def test_recall_needs_a_manager_and_a_reason(fish_lot, manager):
         lots.recall(fish_lot, "原因", user=farmer)
     with pytest.raises(LotError):
         lots.recall(fish_lot, "  ", user=manager)
+
+
+def test_the_recall_command_recalls_and_refuses_non_managers(client, fish_lot, manager):
+    from django.core.management import CommandError, call_command
+
+    lots.harvest(fish_lot, date(2026, 6, 18))
+    with pytest.raises(CommandError, match="only a manager"):
+        call_command("recall_lot", fish_lot.trace_code, reason="复检超标", by="farmer_wang")
+    call_command("recall_lot", fish_lot.trace_code, reason="复检超标", by="manager_honghu")
+    assert "此批次已被召回" in _state(_page(client, fish_lot))
+    with pytest.raises(CommandError, match="no lot"):
+        call_command("recall_lot", "NOPE", reason="x", by="manager_honghu")
