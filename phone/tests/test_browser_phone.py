@@ -173,6 +173,12 @@ def test_push_notification_and_offline_acknowledgement(phone_context, phone_serv
     shots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shots / "phone_offline.png"), full_page=True)
     assert acks(offline) == 0
+    # A page never opened on this phone: the offline page, not the browser's error page.
+    never = phone_context.new_page()
+    never.goto(f"{phone_server}/devices/")
+    assert never.locator("[data-testid=offline-page]").is_visible()
+    assert "没有网络" in never.inner_text("h1")
+    never.close()
 
     # Back online: sent once, applied once, however many times it is sent.
     phone_context.set_offline(False)
