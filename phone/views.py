@@ -56,6 +56,7 @@ def page_strings() -> dict[str, str]:
         "days": _("%(n)s days"),
         "offline": _("Offline"),
         "acknowledged": _("Acknowledged"),
+        "snoozed_for": _("Snoozed for %(n)s min"),
         "push_on": _("On: this phone gets alerts."),
         "push_off": _("Off: this phone gets no push alerts."),
         "push_turn_on": _("Turn on push notifications"),

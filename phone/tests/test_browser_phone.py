@@ -164,6 +164,7 @@ def test_push_notification_and_offline_acknowledgement(phone_context, phone_serv
     later.locator("input[name=reason]").fill("已开增氧机，去塘边看")
     later.locator("form[data-action=snooze] button").tap()
     later.locator("[data-testid=pending]").wait_for(state="visible")
+    assert later.locator("[data-testid=state]").inner_text() == "已暂缓 60 分钟"
     page.reload()
     item = page.locator(f"[data-testid=incident][data-incident='{offline.pk}']")
     item.locator("[data-testid=pending]").wait_for(state="visible")

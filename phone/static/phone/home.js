@@ -41,6 +41,9 @@
     if (op.kind === "acknowledge") {
       li.querySelector("[data-testid=state]").textContent = T.acknowledged;
       li.dataset.state = "acknowledged";
+    } else if (op.kind === "snooze") {
+      li.querySelector("[data-testid=state]").textContent =
+        T.snoozed_for.replace("%(n)s", op.minutes);
     }
     li.querySelectorAll("[data-action]").forEach((el) => { el.hidden = true; });
   }
