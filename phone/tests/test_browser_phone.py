@@ -124,6 +124,10 @@ def test_push_notification_and_offline_acknowledgement(phone_context, phone_serv
     # A push delivered to the worker as the push service would, through DevTools.
     cdp = phone_context.new_cdp_session(page)
     reg = registration_id(page, cdp, phone_server)
+    # Chromium's own verdict: the manifest parses and the app can be installed.
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["errors"] == [] and manifest["url"].endswith("/manifest.webmanifest")
+    assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
     cdp.send(
         "ServiceWorker.deliverPushMessage",
         {"origin": phone_server, "registrationId": reg, "data": push_json(pushed)},
