@@ -17,11 +17,13 @@ from django.utils.translation import gettext_lazy as _
 
 from monitoring.thresholds import Limit, limits_by_metric, site_rules
 from sensors.codecs.base import CANONICAL_UNITS, metric_label
-from sensors.timeseries import METRIC_MEASUREMENT, BandSample, TimeSeries
+from sensors.timeseries import METRIC_MEASUREMENT, BandSample, InfluxError, TimeSeries, bucket_for
 
 RANGES = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 MAX_SPAN = timedelta(days=366)
 MAX_SERIES = 12  # sites × metrics on one chart
+MAX_EXPORT_SERIES = 500  # sites × metrics in one CSV export
+DEFAULT_METRIC = {"pond": "do", "plot": "soil_vwc"}
 
 
 class ChartRequestError(ValueError):
@@ -39,12 +41,14 @@ class Window:
 class Series:
     site_id: int
     site_name: str
+    farm_name: str
     metric: str
     label: str
     unit: str
     bucket_s: int
     samples: list[BandSample]
     limits: list[Limit]
+    unavailable: bool = False  # InfluxDB could not answer for this series
 
 
 def window(key: str, start: str, end: str, now: datetime) -> Window:
@@ -74,25 +78,47 @@ def metrics_from(values: list[str]) -> list[str]:
     return out
 
 
-def load(sites: list, metrics: list[str], w: Window, ts: TimeSeries, lang: str) -> list[Series]:
-    if len(sites) * len(metrics) > MAX_SERIES:
+def load(
+    sites: list,
+    metrics: list[str] | None,
+    w: Window,
+    ts: TimeSeries,
+    lang: str,
+    limit: int = MAX_SERIES,
+    *,
+    keep_going: bool = False,
+) -> list[Series]:
+    """Series per site and metric; without ``metrics``, each site's main figure.
+
+    With ``keep_going`` a series InfluxDB cannot answer is returned empty and marked
+    ``unavailable`` (an export then says so per pond) instead of failing the whole.
+    """
+    if len(sites) * (len(metrics) if metrics else 1) > limit:
         raise ChartRequestError(_("Too many lines for one chart."))
     rules = site_rules(sites)
     out = []
     for site in sites:
         limits = limits_by_metric(rules.get(site.pk, ()))
-        for metric in metrics:
-            width, samples = ts.band(site.pk, metric, w.start, w.end)
+        for metric in metrics or [DEFAULT_METRIC.get(site.kind, "do")]:
+            unavailable = False
+            try:
+                width, samples = ts.band(site.pk, metric, w.start, w.end)
+            except InfluxError:
+                if not keep_going:
+                    raise
+                width, samples, unavailable = bucket_for(w.start, w.end), [], True
             out.append(
                 Series(
                     site.pk,
                     site.name,
+                    site.farm.name,
                     metric,
                     metric_label(metric, lang),
                     CANONICAL_UNITS.get(metric, ""),
                     width,
                     samples,
                     limits.get(metric, []),
+                    unavailable,
                 )
             )
     return out
@@ -124,14 +150,23 @@ def as_json(series: list[Series], w: Window) -> dict:
 
 
 def csv_rows(series: list[Series], headers: list[str]):
-    """One row per bucket and series, times in the site's time zone."""
+    """One row per bucket and series, times in the site's time zone.
+
+    A series without readings in the range, or one InfluxDB could not answer, gets one
+    row without values and a note saying which, so an export never leaves a pond out
+    silently.
+    """
     tz = ZoneInfo(settings.TIME_ZONE)
     yield headers
     for s in series:
+        if not s.samples:
+            note = _("readings unavailable right now") if s.unavailable else _("no readings")
+            yield ["", s.farm_name, s.site_name, s.label, s.unit, "", "", "", s.bucket_s, note]
         for p in s.samples:
             yield (
                 [
                     p.time.astimezone(tz).isoformat(),
+                    s.farm_name,
                     s.site_name,
                     s.label,
                     s.unit,
@@ -139,5 +174,6 @@ def csv_rows(series: list[Series], headers: list[str]):
                     f"{p.low:.4g}",
                     f"{p.high:.4g}",
                     s.bucket_s,
+                    "",
                 ]
             )

@@ -128,33 +128,43 @@ def site_panel(request: HttpRequest, site_id: int) -> HttpResponse:
 # --- charts ---------------------------------------------------------------------------------
 
 
-def _chart_request(request: HttpRequest):
+def _chart_request(request: HttpRequest, limit: int, every_site: bool = False):
+    """Sites, metrics (None: each site's main figure) and window of a chart or export.
+
+    Without ``sites`` an export covers every site the person may see; a chart needs them.
+    """
     ids = []
     for part in ",".join(request.GET.getlist("sites")).split(","):
         part = part.strip()
         if part:
-            if not part.isdigit() or len(ids) >= charts.MAX_SERIES:
+            if not part.isdigit() or len(ids) >= limit:
                 raise charts.ChartRequestError(gettext_lazy("Bad list of sites."))
             ids.append(int(part))
-    if not ids:
+    if ids:
+        found = {s.pk: s for s in _sites(request).filter(pk__in=ids)}
+        if len(found) != len(set(ids)):
+            raise Http404  # a site outside the person's farms is indistinguishable from none
+        sites = [found[i] for i in dict.fromkeys(ids)]
+    elif every_site:
+        sites = list(_sites(request).order_by("farm__name", "name")[: limit + 1])
+    else:
         raise charts.ChartRequestError(gettext_lazy("Choose at least one site."))
-    found = {s.pk: s for s in _sites(request).filter(pk__in=ids)}
-    if len(found) != len(set(ids)):
-        raise Http404  # a site outside the person's farms is indistinguishable from none
-    sites = [found[i] for i in dict.fromkeys(ids)]
-    metrics = charts.metrics_from(request.GET.getlist("metric") or ["do"])
+    wanted = request.GET.getlist("metric")
+    metrics = charts.metrics_from(wanted) if wanted else None
+    if metrics is None and not every_site:
+        metrics = ["do"]
     w = charts.window(
         request.GET.get("range", "24h"), request.GET.get("start"), request.GET.get("end"), _now()
     )
     return sites, metrics, w
 
 
-def _load_chart(request: HttpRequest):
-    sites, metrics, w = _chart_request(request)
+def _load_chart(request: HttpRequest, limit: int = charts.MAX_SERIES, every_site: bool = False):
+    sites, metrics, w = _chart_request(request, limit, every_site)
     ts = TimeSeries.from_config()
     try:
         lang = translation.get_language() or "zh-hans"
-        return charts.load(sites, metrics, w, ts, lang), w
+        return charts.load(sites, metrics, w, ts, lang, limit, keep_going=every_site), w
     finally:
         ts.close()
 
@@ -186,17 +196,13 @@ def chart_csv(request: HttpRequest) -> HttpResponse:
     import csv
 
     try:
-        series, w = _load_chart(request)
+        series, w = _load_chart(request, charts.MAX_EXPORT_SERIES, every_site=True)
     except charts.ChartRequestError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
-    except InfluxError:
-        return HttpResponse(
-            _("Readings are unavailable right now."),
-            status=503,
-            content_type="text/plain; charset=utf-8",
-        )
-    headers = [_("time"), _("site"), _("metric"), _("unit"), _("mean"), _("min"), _("max"),
-               _("bucket (s)")]  # fmt: skip
+    headers = [
+        _("time"), _("farm"), _("site"), _("metric"), _("unit"), _("mean"), _("min"), _("max"),
+        _("bucket (s)"), _("note"),
+    ]  # fmt: skip
     writer = csv.writer(_Echo())
     rows = (
         writer.writerow([_safe_cell(v) for v in row]) for row in charts.csv_rows(series, headers)

@@ -106,14 +106,40 @@ def test_csv_export_holds_the_buckets_shown_with_local_times(operator, farms, re
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
     body = b"".join(r.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
-    data = (
-        r.wsgi_request
-        and operator.get(
-            "/monitoring/charts/data.json", {"sites": mine["pond"].pk, "metric": ["do", "ph"]}
-        ).json()
+    data = operator.get(
+        "/monitoring/charts/data.json", {"sites": mine["pond"].pk, "metric": ["do", "ph"]}
+    ).json()
+    # Every bucket shown, and one row without values for pH, which has no readings.
+    assert len(rows) - 1 == sum(len(s["points"]) or 1 for s in data["series"])
+    assert rows[1][0].endswith("+08:00") and rows[1][5] == "6"
+    assert rows[1][1] == mine["farm"].name and rows[1][2] == mine["pond"].name
+
+
+def test_csv_without_sites_covers_every_site_of_the_person_and_names_those_without_data(
+    operator, farms, readings
+):
+    mine, theirs = farms
+    _points(readings, mine, 3, lambda h: 6.0)
+    r = operator.get("/monitoring/charts/export.csv")
+    body = b"".join(r.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))[1:]
+    assert {row[2] for row in rows} == {mine["pond"].name, mine["plot"].name}
+    assert theirs["farm"].name not in body
+    plot = [row for row in rows if row[2] == mine["plot"].name]
+    assert len(plot) == 1 and plot[0][0] == "" and plot[0][5] == ""  # no soil readings
+    assert plot[0][9] in ("无读数", "no readings")
+
+
+def test_csv_says_per_pond_that_readings_were_unavailable(operator, farms, monkeypatch):
+    mine, _ = farms
+    monkeypatch.setenv("INFLUX_URL", "http://127.0.0.1:9")
+    r = operator.get("/monitoring/charts/export.csv", {"sites": mine["pond"].pk})
+    rows = list(csv.reader(io.StringIO(b"".join(r.streaming_content).decode("utf-8-sig"))))
+    assert r.status_code == 200 and len(rows) == 2
+    assert rows[1][2] == mine["pond"].name and rows[1][9] in (
+        "暂时无法获取数据",
+        "readings unavailable right now",
     )
-    assert len(rows) - 1 == sum(len(s["points"]) for s in data["series"])
-    assert rows[1][0].endswith("+08:00") and rows[1][4] == "6"
 
 
 def test_charts_of_another_farm_or_bad_requests_are_refused_cleanly(operator, farms, readings):
@@ -123,6 +149,7 @@ def test_charts_of_another_farm_or_bad_requests_are_refused_cleanly(operator, fa
     assert operator.get(url, {"sites": both}).status_code == 404
     assert operator.get("/monitoring/charts/export.csv", {"sites": both}).status_code == 404
     for bad in (
+        {},
         {"sites": "x"},
         {"sites": mine["pond"].pk, "metric": "drop"},
         {"sites": mine["pond"].pk, "range": "1y"},
