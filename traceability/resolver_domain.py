@@ -14,6 +14,7 @@ setting to change. A development server may print such codes for testing.
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -68,11 +69,42 @@ def _unreachable(name: str) -> bool:
     return not address.is_global
 
 
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+_HOST = re.compile(rf"^(?=.{{1,253}}\Z)({_LABEL}\.)*{_LABEL}\.?\Z")
+
+
+def _well_formed(value: str, name: str) -> bool:
+    """An http(s) origin with a valid host name or address and port (IDNs as xn--)."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (raises ValueError for a bad port)
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or parts.query or parts.fragment:
+        return False
+    if any(ch.isspace() or not ch.isascii() or not ch.isprintable() for ch in value):
+        return False
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return bool(_HOST.match(name))
+
+
 def check_printable(domain: str | None = None, *, debug: bool | None = None) -> str:
     """The origin to print, or ``DomainRefused`` when production would print a dead code."""
     debug = settings.DEBUG if debug is None else debug
     value = origin(domain)
     name = host(domain)
+    if value and name and not _well_formed(value, name):
+        raise DomainRefused(
+            gettext_noop(
+                "Codes cannot be printed: %(domain)s is not a valid domain. Set %(setting)s "
+                "to the public domain of this site (for example trace.example.cn) and restart."
+            ),
+            domain=value,
+            setting=SETTING,
+        )
     if debug and name:
         return value
     if not value or not name:

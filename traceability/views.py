@@ -316,10 +316,16 @@ def _label_page(
         domain_problem = refused.text
     refused = printing.refusal(lot)
     names = {**dict(form.fields["template"].choices), "a6": _("A6 sheet")}
+    sample = code
+    if not sample:  # no printable domain: estimate with the configured one, if it parses
+        try:
+            sample = public.code_uri(None, lot)
+        except ValueError:
+            sample = ""
     sizes = []
     for name in ("a4-3x8", *THERMAL):
         try:
-            module = module_size(code or public.code_uri(None, lot), TEMPLATES[name])
+            module = module_size(sample, TEMPLATES[name]) if sample else None
         except CodeTooLong:
             module = None
         sizes.append({"name": name, "label": names[name], "module_mm": module and module / mm})

@@ -219,6 +219,10 @@ def test_a_block_a_manager_overrode_at_release_does_not_stop_labels(login, fish_
         "http://[fe80::1]",
         "[fd00::5]",
         "",
+        "exa mple.cn",
+        "ftp://trace.example.cn",
+        "trace.example.cn:99999",
+        "中国.cn",
     ],
 )
 def test_production_refuses_codes_no_phone_can_reach(login, released_lot, settings, domain):
@@ -349,3 +353,15 @@ def test_the_system_check_warns_of_a_local_domain_in_production(settings):
     assert resolver_domain_is_public() == []
     settings.DEBUG, settings.RESOLVER_DOMAIN = True, "127.0.0.1:8000"
     assert resolver_domain_is_public() == []
+
+
+@pytest.mark.parametrize("domain", ["", "http://", "https://[::1", "exa mple.cn"])
+def test_a_gtin_lot_with_an_unusable_domain_gets_a_page_not_a_500(
+    login, released_lot, settings, domain
+):
+    Lot.objects.filter(pk=released_lot.pk).update(gtin="06901234567892")
+    settings.RESOLVER_DOMAIN, settings.DEBUG = domain, False
+    client = login("farmer_wang")
+    assert client.get(_url(released_lot)).status_code == 200
+    resp = client.post(_url(released_lot), {"template": "a4-3x8", "count": 1})
+    assert resp.status_code == 409 and not released_lot.print_jobs.exists()
