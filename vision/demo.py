@@ -1,20 +1,21 @@
-"""The vision side of the demo: detectors trained here on generated pictures, cameras that replay
-generated clips, and an insect trap with a few days of photos.
+"""The vision side of the demo: the shipped detectors on real photos.
 
-Nothing is downloaded: the pictures come from :mod:`vision.synthetic` and the detectors are
-trained from an architecture YAML. Training happens once, its weights cached under the state
-dir, so every later demo start only checks that the records are in place.
+The trap camera receives a week of real yellow sticky-trap photos (SPoHF set, CC BY 4.0, credit
+kept on each photo), counted by the shipped tiled trap model as an upload would be; the pond
+camera replays real underwater frames (DeepFish, CC BY 4.0) through the shipped fish model.
+The photos ship in ``vision/demo_data/`` with their attribution. Nothing is trained or
+downloaded: registering the shipped weights takes a second. Generated scenes are for tests.
 """
 
 from __future__ import annotations
 
 import filecmp
 import hashlib
-import json
-import shutil
+import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import cv2
 from django.conf import settings
@@ -23,78 +24,70 @@ from django.utils import timezone
 
 from farm.models import Site
 from vision.models import Camera, DetectionModel
+from vision.shipped import ShippedModelError, shipped
+
+log = logging.getLogger(__name__)
 
 DEMO_DIR = "vision-demo"
-ARCHITECTURE = "yolo11-pico.yaml"
-TRAIN_IMGSZ = 160  # the generated training images are 160 px: objects at their own scale
-IMGSZ = 320  # clips and trap photos are 320×240 with objects of the trained pixel size
-FRAME_SIZE = (320, 240)
-TRAP_PHOTOS = 6
-TRAP_PHOTO_EVERY = timedelta(hours=8)
+DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
+TRAP_PHOTO_DIR = DEMO_DATA / "trap_photos"
+FISH_FRAME_DIR = DEMO_DATA / "fish_frames"
+TRAP_CREDIT = (
+    "SPoHF yellow sticky-trap photos (L. Ferger-Andrews et al., via Roboflow Universe), "
+    "CC BY 4.0, resized"
+)
+# Different cards of the set, ordered by how many insects they hold, one per morning.
+TRAP_PHOTOS = (
+    "IMG_0788.jpg", "IMG_0477.jpg", "IMG_0200.jpg", "IMG_0119.jpg",
+    "IMG_0211.jpg", "IMG_0488.jpg", "IMG_0391.jpg",
+)  # fmt: skip
+TRAP_PHOTO_HOUR = time(8, 0)  # the station photographs its cards each morning
+FISH_FPS = 5.0
+FISH_REPEAT = 5  # each real frame held for a second of the loop
 
 
 class DemoError(RuntimeError):
-    """The demo cannot be set up (the farm demo is missing, training failed)."""
+    """The demo cannot be set up (the farm demo is missing, shipped weights missing)."""
 
 
 @dataclass(frozen=True)
 class DemoDetector:
-    """A detector for one generated scene, with the recipe it is trained by."""
+    """A shipped model registered for the demo under ``name``."""
 
     name: str
-    scene: str
-    train_images: int
-    epochs: int
+    task: str
     class_config: dict[str, dict] = field(default_factory=dict)
 
 
 DETECTORS = (
-    DemoDetector(
-        "demo-insects", "insects", train_images=96, epochs=50,
-        class_config={
-            "aphid": {"confidence": 0.3, "severity": "info"},
-            "beetle": {"confidence": 0.3, "severity": "warning"},
-            "moth": {"confidence": 0.25, "severity": "warning"},
-        },
-    ),
-    DemoDetector(
-        "demo-fish", "fish", train_images=96, epochs=50,
-        class_config={
-            "fish": {"confidence": 0.4, "severity": "info"},
-            "white_spot": {"confidence": 0.3, "severity": "warning"},
-            "red_ulcer": {"confidence": 0.3, "severity": "critical"},
-        },
-    ),
-)  # fmt: skip
+    DemoDetector("trap-insects", "trap", {"insect": {"severity": "info"}}),
+    DemoDetector("pond-fish", "fish", {"fish": {"severity": "info"}}),
+)
 
 
 @dataclass(frozen=True)
 class DemoCamera:
-    """A demo camera on a site of the farm demo; ``clip`` is None for an uploading trap."""
+    """A demo camera on a site of the farm demo; ``frames`` is None for an uploading trap."""
 
     farm: str
     site: str
     name: str
     kind: str
     detector: str
-    clip: dict | None = None
+    frames: Path | None = None
 
 
 CAMERAS = (
     DemoCamera(
-        "程集稻虾共作示范基地", "稻虾田1区", "田间虫情相机", Camera.Kind.FIELD, "demo-insects",
-        clip={"scene": "insects", "n_objects": 6, "n_frames": 600, "crossing_frames": 40,
-              "object_px": 32.0, "seed": 1},
+        "大沙湖草鱼养殖场", "1号塘", "塘面相机", Camera.Kind.POND_SURFACE, "pond-fish",
+        frames=FISH_FRAME_DIR,
     ),
     DemoCamera(
-        "大沙湖草鱼养殖场", "1号塘", "塘面相机", Camera.Kind.POND_SURFACE, "demo-fish",
-        clip={"scene": "fish", "n_objects": 4, "n_frames": 600, "crossing_frames": 50,
-              "object_px": 36.0, "seed": 2},
-    ),
-    DemoCamera(
-        "程集稻虾共作示范基地", "稻虾田1区", "诱虫板相机", Camera.Kind.INSECT_TRAP, "demo-insects"
+        "程集稻虾共作示范基地", "稻虾田1区", "诱虫板相机", Camera.Kind.INSECT_TRAP, "trap-insects"
     ),
 )  # fmt: skip
+RETIRED_CAMERAS = ("田间虫情相机",)  # replayed a generated clip; real cameras only now
+RETIRED_MODELS = ("demo-insects", "demo-fish")  # trained on generated scenes
 
 
 @dataclass
@@ -102,7 +95,7 @@ class DemoSummary:
     """What a run did, for the command to print."""
 
     models: list[str] = field(default_factory=list)
-    trained: list[str] = field(default_factory=list)
+    registered: list[str] = field(default_factory=list)
     cameras_created: list[str] = field(default_factory=list)
     trap_photos: int = 0
     upload_tokens: dict[str, str] = field(default_factory=dict)
@@ -112,102 +105,65 @@ def demo_dir() -> Path:
     return Path(settings.CONFIG.state_dir) / DEMO_DIR
 
 
-@dataclass(frozen=True)
-class CachedWeights:
-    """Trained weights kept under the state dir, with what registering them needs."""
+def ensure_model(spec: DemoDetector, summary: DemoSummary) -> DetectionModel:
+    """The registered model holding exactly the shipped weights; a new version when they changed.
 
-    path: Path
-    class_names: list[str]
-    metrics: dict[str, float]
-
-
-def _recipe(spec: DemoDetector, epochs: int | None, images: int | None) -> dict:
-    return {
-        "scene": spec.scene,
-        "architecture": ARCHITECTURE,
-        "imgsz": TRAIN_IMGSZ,
-        "epochs": epochs or spec.epochs,
-        "train_images": images or spec.train_images,
-    }
-
-
-def cached_weights(spec: DemoDetector, recipe: dict) -> CachedWeights | None:
-    """The weights trained by ``recipe`` earlier, if they are still there."""
-    root = demo_dir() / "weights"
-    meta_path, weights = root / f"{spec.name}.json", root / f"{spec.name}.pt"
-    try:
-        meta = json.loads(meta_path.read_text())
-    except (OSError, ValueError):
-        return None
-    if meta.get("recipe") != recipe or not weights.is_file():
-        return None
-    return CachedWeights(weights, meta["class_names"], meta["metrics"])
-
-
-def train_detector(spec: DemoDetector, recipe: dict, device: str) -> CachedWeights:
-    """Generate the scene's dataset, train on it and cache the best weights.
-
-    The recipe is the tests' (small images, no mosaic, AdamW with a short warm-up) with twice
-    their data and epochs: about a minute of CPU per detector, enough that moths on a yellow
-    trap and fish swimming either way are found at a usable confidence.
-    """
-    from vision.synthetic import generate_dataset
-    from vision.training import TrainingError, train
-
-    root = demo_dir()
-    dataset = root / "datasets" / spec.scene
-    shutil.rmtree(dataset, ignore_errors=True)
-    data = generate_dataset(
-        dataset, spec.scene, n_train=recipe["train_images"], n_val=8,
-        size=(TRAIN_IMGSZ, TRAIN_IMGSZ), seed=0,
-    )  # fmt: skip
-    try:
-        result = train(
-            data, ARCHITECTURE, epochs=recipe["epochs"], imgsz=TRAIN_IMGSZ, batch=4,
-            runs_dir=root / "runs", name=spec.name, device=device,
-            optimizer="AdamW", lr0=0.01, warmup_epochs=1, mosaic=0.0,
-        )  # fmt: skip
-    except TrainingError as exc:
-        raise DemoError(f"training {spec.name} failed: {exc}") from exc
-    weights = root / "weights" / f"{spec.name}.pt"
-    weights.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(result.weights_path, weights)
-    meta = {"recipe": recipe, "class_names": result.class_names, "metrics": result.metrics}
-    weights.with_suffix(".json").write_text(json.dumps(meta, indent=2))
-    return CachedWeights(weights, result.class_names, result.metrics)
-
-
-def ensure_model(spec: DemoDetector, weights: CachedWeights) -> DetectionModel:
-    """The registered model holding exactly these weights; a new version when they changed.
-
-    Thresholds and severities are brought to the demo's, so tuning them needs no retraining.
+    Thresholds are the shipped model's operating threshold, severities the demo's.
     """
     from vision.services.registry import register_model
 
+    model = shipped(spec.task)
+    try:
+        weights = model.verify()
+    except ShippedModelError as exc:
+        raise DemoError(str(exc)) from exc
+    class_config = {
+        cls: {"confidence": model.confidence, **conf} for cls, conf in spec.class_config.items()
+    }
     latest = DetectionModel.objects.filter(name=spec.name).order_by("-version").first()
-    if latest and latest.weights_path.is_file():
-        if filecmp.cmp(latest.weights_path, weights.path, shallow=False):
-            if (latest.class_config, latest.imgsz) != (spec.class_config, IMGSZ):
-                latest.class_config, latest.imgsz = spec.class_config, IMGSZ
+    if latest and latest.weights_path.is_file() and latest.backend == model.backend:
+        if filecmp.cmp(latest.weights_path, weights, shallow=False):
+            if (latest.class_config, latest.imgsz) != (class_config, model.imgsz):
+                latest.class_config, latest.imgsz = class_config, model.imgsz
                 latest.save(update_fields=["class_config", "imgsz"])
             return latest
-    return register_model(
-        spec.name, weights.path, weights.class_names, weights.metrics, IMGSZ, spec.class_config
-    )
+    metrics = {"training_data": "real", "shipped_sha256": model.sha256}
+    registered = register_model(
+        spec.name, weights, list(model.class_names), metrics, model.imgsz, class_config,
+        backend=model.backend,
+    )  # fmt: skip
+    summary.registered.append(str(registered))
+    return registered
 
 
-def ensure_clip(clip: dict) -> Path:
-    """A camera's generated clip, written once per set of clip settings."""
-    from vision.synthetic import synthetic_video
-
-    params = dict(clip)
-    digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:10]
-    path = demo_dir() / "clips" / f"{params['scene']}-{digest}.avi"  # new settings, new clip
-    if not path.is_file():
-        scene = params.pop("scene")
-        tmp = path.with_suffix(".part.avi")
-        synthetic_video(tmp, scene, size=FRAME_SIZE, **params)
-        tmp.replace(path)
+def ensure_clip(frames_dir: Path) -> Path:
+    """A looping clip of the real frames in ``frames_dir``, written once per set of frames."""
+    files = sorted(frames_dir.glob("*.jpg"))
+    if not files:
+        raise DemoError(f"no frames in {frames_dir.name}")
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.read_bytes())
+    path = demo_dir() / "clips" / f"{frames_dir.name}-{digest.hexdigest()[:10]}.avi"
+    if path.is_file():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    first = cv2.imread(str(files[0]))
+    if first is None:
+        raise DemoError(f"cannot read {files[0].name}")
+    size = (first.shape[1], first.shape[0])
+    tmp = path.with_suffix(".part.avi")
+    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"MJPG"), FISH_FPS, size)
+    try:
+        for f in files:
+            frame = cv2.imread(str(f))
+            if frame is None:
+                raise DemoError(f"cannot read {f.name}")
+            for _ in range(FISH_REPEAT):
+                writer.write(cv2.resize(frame, size))
+    finally:
+        writer.release()
+    tmp.replace(path)
     return path
 
 
@@ -223,64 +179,64 @@ def ensure_camera(
 ) -> Camera:
     """Create the camera, or bring an existing one back to the demo's settings."""
     fields: dict = {"kind": spec.kind, "model": model, "enabled": True, "worker": ""}
-    if spec.clip is None:
+    if spec.frames is None:
         fields |= {"source_kind": Camera.Source.UPLOAD, "source": "", "loop": False}
     else:
         fields |= {
             "source_kind": Camera.Source.FILE,
-            "source": str(ensure_clip(spec.clip)),
+            "source": str(ensure_clip(spec.frames)),
             "loop": True,
             "sample_interval_s": 0.0,
         }
     camera, created = Camera.objects.update_or_create(site=site, name=spec.name, defaults=fields)
     if created:
         summary.cameras_created.append(str(camera))
-    if spec.clip is None and not camera.upload_token_hash:
+    if spec.frames is None and not camera.upload_token_hash:
         summary.upload_tokens[str(camera)] = camera.issue_upload_token()
         camera.save(update_fields=["upload_token_hash"])
     return camera
 
 
+def retire_generated_cameras() -> None:
+    """Earlier demos had a field camera replaying a generated clip: switch it off."""
+    Camera.objects.filter(
+        name__in=RETIRED_CAMERAS, source__startswith=str(demo_dir() / "clips")
+    ).update(enabled=False)
+
+
 def ensure_trap_photos(camera: Camera, device: str) -> int:
-    """A few days of trap photos, counted as the upload endpoint counts them; once per trap."""
-    from vision.services import ingest_trap_photo
-    from vision.synthetic import trap_card_series
+    """A week of real trap photos, one each morning, counted as uploads are; once per trap.
 
-    if camera.trap_photos.exists():
-        return 0
-    last = timezone.now().replace(minute=0, second=0, microsecond=0)
-    photos = trap_card_series(TRAP_PHOTOS, size=FRAME_SIZE, seed=3)
-    with transaction.atomic():  # all or none, so a failed run is redone in full next time
-        for i, (image, _labels) in enumerate(photos):
-            ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
-            if not ok:
-                raise DemoError("cannot encode a trap photo")
-            taken_at = last - (TRAP_PHOTOS - 1 - i) * TRAP_PHOTO_EVERY
-            ingest_trap_photo(camera, jpeg.tobytes(), taken_at, device)
-    return TRAP_PHOTOS
-
-
-def seed_vision_demo(
-    device: str = "auto", epochs: int | None = None, train_images: int | None = None
-) -> DemoSummary:
-    """Set up (or check) the demo's detectors, cameras and trap photos; safe to repeat.
-
-    ``epochs`` and ``train_images`` override every detector's recipe, for quick runs; weights
-    trained by another recipe are retrained.
+    Generated photos left by an earlier demo (counted by a model trained on generated scenes)
+    are removed first.
     """
-    sites = [demo_site(spec) for spec in CAMERAS]  # before training: fail fast without them
+    from vision.services import ingest_trap_photo
+
+    if camera.trap_photos.filter(credit=TRAP_CREDIT).exists():
+        return 0
+    camera.trap_photos.filter(model__name__in=RETIRED_MODELS).delete()
+    files = [TRAP_PHOTO_DIR / name for name in TRAP_PHOTOS]
+    zone = ZoneInfo(settings.TIME_ZONE)
+    today = timezone.now().astimezone(zone).date()
+    with transaction.atomic():  # all or none, so a failed run is redone in full next time
+        for i, path in enumerate(files):
+            day = today - timedelta(days=len(files) - 1 - i)
+            taken_at = datetime.combine(day, TRAP_PHOTO_HOUR, tzinfo=zone)
+            ingest_trap_photo(camera, path.read_bytes(), taken_at, device, credit=TRAP_CREDIT)
+    return len(files)
+
+
+def seed_vision_demo(device: str = "auto") -> DemoSummary:
+    """Set up (or check) the demo's detectors, cameras and trap photos; safe to repeat."""
+    sites = [demo_site(spec) for spec in CAMERAS]  # fail fast without the farm demo
     summary = DemoSummary()
     models: dict[str, DetectionModel] = {}
     for spec in DETECTORS:
-        recipe = _recipe(spec, epochs, train_images)
-        weights = cached_weights(spec, recipe)
-        if weights is None:
-            weights = train_detector(spec, recipe, device)
-            summary.trained.append(spec.name)
-        models[spec.name] = ensure_model(spec, weights)
-        summary.models.append(f"{models[spec.name]} (mAP50 {weights.metrics.get('mAP50', 0):.2f})")
+        models[spec.name] = ensure_model(spec, summary)
+        summary.models.append(str(models[spec.name]))
     for spec, site in zip(CAMERAS, sites, strict=True):
         camera = ensure_camera(spec, site, models[spec.detector], summary)
         if spec.kind == Camera.Kind.INSECT_TRAP:
             summary.trap_photos += ensure_trap_photos(camera, device)
+    retire_generated_cameras()
     return summary

@@ -25,7 +25,6 @@ import os
 import platform
 import shutil
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -225,10 +224,13 @@ def scrub_checkpoint(weights: Path, recipe: TaskRecipe) -> None:
     """Replace this machine's paths in the checkpoint's recorded arguments with plain names.
 
     Ultralytics keeps the training arguments (data, project and run folders) and the git state
-    in the file, and copies the data path into every export's description.
+    in the file, and copies the data path into every export's description. Also strips the
+    optimizer state, as Ultralytics does at the end of a run that was not cut short.
     """
     import torch
+    from ultralytics.utils.torch_utils import strip_optimizer
 
+    strip_optimizer(weights)  # EMA weights in half precision, no optimizer state (a stopped run)
     ckpt = torch.load(weights, map_location="cpu", weights_only=False)
     args = dict(ckpt.get("train_args") or {})
     args["model"] = recipe.model_yaml
@@ -288,12 +290,11 @@ def run(
     source = dataset or data_root / recipe.dataset
     if not (source / "images" / "train").is_dir():
         raise SystemExit(f"no train images under {source}")
-    started = time.time()
     split = prepare_dataset(recipe, source, work_root / f"{recipe.task}-data")
     log.info("prepared %s: %s fit, %s held out", recipe.task, split["fit_samples"],
              split["holdout_samples"])  # fmt: skip
     overrides = {"time": hours} if hours > 0 else {}
-    result = train(
+    train(
         Path(split["data_yaml"]),
         resolve_model_config(recipe.model_yaml),
         epochs=epochs,
@@ -309,33 +310,79 @@ def run(
         **recipe.augment,
         **overrides,
     )
+    return finish(recipe, work_root, hours, source.name)
+
+
+def _read_csv(path: Path) -> list[dict[str, float]]:
+    lines = [line.split(",") for line in path.read_text().splitlines() if line.strip()]
+    header = [h.strip() for h in lines[0]]
+    return [dict(zip(header, map(float, row), strict=True)) for row in lines[1:]]
+
+
+def finish(recipe: TaskRecipe, work_root: Path, hours: float, dataset: str) -> Path:
+    """Ship the run's best checkpoint: copy, strip, scrub, and write its record.
+
+    Also serves a run stopped before its budget (``--finish-only``): the best checkpoint by
+    held-out fitness so far is shipped, and the record says how many epochs it had.
+    """
+    import yaml
+
+    run_dir = work_root / "runs" / recipe.weights_name
+    best = run_dir / "weights" / "best.pt"
+    if not best.is_file():
+        best = run_dir / "weights" / "last.pt"
+    if not best.is_file():
+        raise SystemExit(f"no checkpoint in {run_dir}")
     WEIGHTS_DIR.mkdir(exist_ok=True)
     target = WEIGHTS_DIR / f"{recipe.weights_name}.pt"
-    shutil.copyfile(result.weights_path, target)
+    shutil.copyfile(best, target)
     scrub_checkpoint(target, recipe)
-    results_csv = result.weights_path.parent.parent / "results.csv"
+    rows = _read_csv(run_dir / "results.csv") if (run_dir / "results.csv").is_file() else []
+
+    def fitness(row: dict[str, float]) -> float:  # Ultralytics' default weighting
+        return 0.1 * row.get("metrics/mAP50(B)", 0) + 0.9 * row.get("metrics/mAP50-95(B)", 0)
+
+    chosen = max(rows, key=fitness) if rows else {}
+    data = work_root / f"{recipe.task}-data"
+    args = (
+        yaml.safe_load((run_dir / "args.yaml").read_text())
+        if (run_dir / "args.yaml").is_file()
+        else {}
+    )
     record = {
         "task": recipe.task,
         "command": f"python -m vision.train_real --task {recipe.task} --hours {hours}",
-        "dataset": source.name,
+        "dataset": dataset,
         "model_yaml": recipe.model_yaml,
         "imgsz": recipe.imgsz,
         "tile": recipe.tile,
         "tile_overlap": recipe.tile_overlap,
         "seed": SEED,
         "hours_budget": hours,
-        "wall_seconds": round(time.time() - started),
-        "holdout_metrics": result.metrics,
-        "epochs_log": results_csv.read_text() if results_csv.is_file() else "",
+        "epochs_done": len(rows),
+        "train_seconds": round(rows[-1]["time"]) if rows else None,
+        "shipped_epoch": int(chosen["epoch"]) if chosen else None,
+        "holdout_metrics_of_shipped_epoch": {
+            k.split("/")[1].replace("(B)", ""): v for k, v in chosen.items() if "metrics/" in k
+        },
+        "epochs_log": (run_dir / "results.csv").read_text() if rows else "",
         "weights_sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
         "versions": versions(),
-        "split": {k: v for k, v in split.items() if k != "data_yaml"},
-        "train_args": {k: v for k, v in result.args.items() if k not in ("data", "project")},
+        "split": {
+            "fit_samples": len(list((data / "fit" / "images").glob("*"))),
+            "holdout_samples": len(list((data / "holdout" / "images").glob("*"))),
+            "holdout_images": (data / "holdout_photos.txt").read_text().split(),
+        },
+        "train_args": {
+            k: v
+            for k, v in args.items()
+            if k not in ("data", "project", "save_dir", "model", "name")
+        },
     }
     (WEIGHTS_DIR / f"{recipe.weights_name}.train.json").write_text(
         json.dumps(record, indent=1, default=str) + "\n"
     )
-    log.info("wrote %s (%s)", target, result.metrics)
+    log.info("wrote %s (epoch %s)", target, record["shipped_epoch"])
     return target
 
 
@@ -351,10 +398,20 @@ def main(argv: list[str] | None = None) -> int:
         "--hours", type=float, default=1.35, help="wall-clock budget; 0 trains --epochs"
     )
     parser.add_argument("--epochs", type=int, default=300)
+    parser.add_argument(
+        "--finish-only", action="store_true", help="ship the best checkpoint of a stopped run"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     dataset = args.dataset.resolve() if args.dataset else None
     recipe = RECIPES[args.task]
+    if args.finish_only:
+        from vision.offline import configure_offline
+
+        configure_offline(args.work.resolve() / "state")
+        name = dataset.name if dataset else recipe.dataset
+        finish(recipe, args.work.resolve(), args.hours, name)
+        return 0
     run(recipe, args.data_root.resolve(), args.work.resolve(), args.hours, args.epochs, dataset)
     return 0
 

@@ -20,6 +20,7 @@ import numpy as np
 
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.10, 0.81, 0.05))
 OVERLAPS = (0, 32, 64)
+TILES = (320,)
 
 
 def _scores(preds, operating: float) -> dict:
@@ -32,7 +33,11 @@ def _scores(preds, operating: float) -> dict:
 
 
 def tune(
-    task: str, data_yaml: Path, weights: Path | None, overlaps: tuple[int, ...] = OVERLAPS
+    task: str,
+    data_yaml: Path,
+    weights: Path | None,
+    overlaps: tuple[int, ...] = OVERLAPS,
+    tiles: tuple[int, ...] = TILES,
 ) -> dict:
     from vision.detectors import create_detector
     from vision.detectors.tiled import TiledYoloDetector
@@ -43,17 +48,19 @@ def tune(
     names, items = load_split(data_yaml, "val")
     config = model.detector_config(MAP_CONF, "cpu", "torch", weights)
     rows = []
-    for overlap in overlaps if model.backend == "ultralytics_tiled" else (None,):
+    tiled = model.backend == "ultralytics_tiled"
+    settings = [(t, o) for t in tiles for o in overlaps] if tiled else [(None, None)]
+    for tile, overlap in settings:
         if overlap is None:
             detector = create_detector(config)
         else:
-            detector = TiledYoloDetector(config, overlap=overlap)
+            detector = TiledYoloDetector(config, overlap=overlap, tile=tile)
         preds = [(p, c, t) for _, p, c, t in iter_predictions(detector, items, len(names))]
         for threshold in THRESHOLDS:
             s = _scores(preds, threshold)
-            rows.append({"overlap": overlap, "confidence": threshold, **s})
+            rows.append({"tile": tile, "overlap": overlap, "confidence": threshold, **s})
             sys.stdout.write(
-                f"overlap={overlap} conf={threshold:.2f} map50={s['map50']:.4f} "
+                f"tile={tile} overlap={overlap} conf={threshold:.2f} map50={s['map50']:.4f} "
                 f"count_mae={s['count_mae']:.2f} count_mape={s['count_mape']:.2f} "
                 f"bias={s['count_bias']:.2f}\n"
             )
@@ -73,16 +80,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weights", type=Path)
     parser.add_argument("--out", type=Path, help="write the table as JSON here")
     parser.add_argument("--overlaps", default=",".join(map(str, OVERLAPS)), help="trap: px")
+    parser.add_argument("--tiles", default=",".join(map(str, TILES)), help="trap: tile px")
     args = parser.parse_args(argv)
     from vision.offline import configure_offline
 
     configure_offline(Path(tempfile.mkdtemp(prefix="vision-tune-")))
     overlaps = tuple(int(v) for v in args.overlaps.split(","))
-    result = tune(args.task, args.data, args.weights, overlaps)
+    tiles = tuple(int(v) for v in args.tiles.split(","))
+    result = tune(args.task, args.data, args.weights, overlaps, tiles)
     chosen = result["chosen"]
     sys.stdout.write(
-        f"chosen: overlap={chosen['overlap']} confidence={chosen['confidence']} (held-out "
-        f"map50={chosen['map50']:.4f} count_mape={chosen['count_mape']:.2f})\n"
+        f"chosen: tile={chosen['tile']} overlap={chosen['overlap']} "
+        f"confidence={chosen['confidence']} (held-out map50={chosen['map50']:.4f} "
+        f"count_mape={chosen['count_mape']:.2f})\n"
     )
     if args.out:
         args.out.write_text(json.dumps(result, indent=1) + "\n")

@@ -1,5 +1,5 @@
-"""Set up the vision demo: detectors trained offline on generated pictures, cameras replaying
-generated clips, trap photos. Idempotent: the first run trains, later runs only check."""
+"""Set up the vision demo: the shipped detectors registered, a pond camera replaying real
+underwater frames, a trap camera with a week of real trap photos. Idempotent."""
 
 from __future__ import annotations
 
@@ -13,19 +13,10 @@ from vision.offline import configure_offline
 
 
 class Command(BaseCommand):
-    help = "Create or check the vision demo (run after seed_demo; trains once, then cached)."
+    help = "Create or check the vision demo (run after seed_demo; uses the shipped weights)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--device", default="auto", help="auto, cpu or cuda[:N]")
-        parser.add_argument(
-            "--epochs", type=int, default=None, help="override every detector's epochs"
-        )
-        parser.add_argument(
-            "--train-images",
-            type=int,
-            default=None,
-            help="override every detector's number of generated training images",
-        )
 
     def handle(self, *args, **opts) -> None:
         require_migrated_database()
@@ -33,16 +24,13 @@ class Command(BaseCommand):
         configure_offline(settings.CONFIG.state_dir)
         from vision.demo import DemoError, seed_vision_demo
 
-        for option in ("epochs", "train_images"):
-            if opts[option] is not None and opts[option] < 1:
-                raise CommandError(f"--{option.replace('_', '-')} must be at least 1")
         started = time.monotonic()
         try:
-            summary = seed_vision_demo(opts["device"], opts["epochs"], opts["train_images"])
+            summary = seed_vision_demo(opts["device"])
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
-        trained = ", ".join(summary.trained) or "none (cached weights)"
-        self.stdout.write(f"vision demo: models {', '.join(summary.models)}; trained: {trained}")
+        registered = ", ".join(summary.registered) or "none (already registered)"
+        self.stdout.write(f"vision demo: models {', '.join(summary.models)}; new: {registered}")
         for camera in summary.cameras_created:
             self.stdout.write(f"  camera created: {camera}")
         if summary.trap_photos:
