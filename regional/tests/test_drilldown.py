@@ -133,3 +133,14 @@ def test_a_region_with_no_farms_reads_clearly(jingzhou):
     assert page.status_code == 200
     assert page.context["data"].total.farms == 0
     assert Region.objects.get(code="421002").name in page.content.decode()
+
+
+def test_big_screen_data_holds_only_the_reviewers_region(honghu):
+    now = timezone.now()
+    inside = _incident(Farm.objects.get(name="大沙湖草鱼养殖场"), "critical", now)
+    _incident(Farm.objects.get(name="大垸鲫鱼养殖场"), "critical", now)  # Jianli
+    data = honghu.get("/regional/screen/data.json").json()
+    assert [i["id"] for i in data["incidents"]] == [inside.pk]
+    assert data["total"]["critical"] == 1
+    assert honghu.get("/regional/screen/data.json?region=421088").status_code == 404
+    assert honghu.get("/regional/screen/?region=421000").status_code == 404
