@@ -276,11 +276,13 @@ def run(
     hours: float,
     epochs: int,
     dataset: Path | None = None,
+    init: Path | None = None,
 ) -> Path:
     """Prepare, train and write ``vision/weights/<name>.pt`` and ``<name>.train.json``.
 
     ``dataset`` replaces the public set by another folder of the same layout
     (``images/train``, ``labels/train``), such as a station's own reviewed trap photos.
+    ``init`` continues from one of our own checkpoints instead of random weights.
     """
     from vision.offline import configure_offline
 
@@ -296,12 +298,12 @@ def run(
     overrides = {"time": hours} if hours > 0 else {}
     train(
         Path(split["data_yaml"]),
-        resolve_model_config(recipe.model_yaml),
+        resolve_model_config(init or recipe.model_yaml),
         epochs=epochs,
         imgsz=recipe.imgsz,
         batch=recipe.batch,
         runs_dir=work_root / "runs",
-        name=recipe.weights_name,
+        name=run_name(recipe, init),
         device="cpu",
         seed=SEED,
         deterministic=True,
@@ -310,7 +312,11 @@ def run(
         **recipe.augment,
         **overrides,
     )
-    return finish(recipe, work_root, hours, source.name)
+    return finish(recipe, work_root, hours, source.name, init)
+
+
+def run_name(recipe: TaskRecipe, init: Path | None) -> str:
+    return recipe.weights_name if init is None else f"{recipe.weights_name}-from-{init.stem}"
 
 
 def _read_csv(path: Path) -> list[dict[str, float]]:
@@ -319,7 +325,9 @@ def _read_csv(path: Path) -> list[dict[str, float]]:
     return [dict(zip(header, map(float, row), strict=True)) for row in lines[1:]]
 
 
-def finish(recipe: TaskRecipe, work_root: Path, hours: float, dataset: str) -> Path:
+def finish(
+    recipe: TaskRecipe, work_root: Path, hours: float, dataset: str, init: Path | None = None
+) -> Path:
     """Ship the run's best checkpoint: copy, strip, scrub, and write its record.
 
     Also serves a run stopped before its budget (``--finish-only``): the best checkpoint by
@@ -327,7 +335,7 @@ def finish(recipe: TaskRecipe, work_root: Path, hours: float, dataset: str) -> P
     """
     import yaml
 
-    run_dir = work_root / "runs" / recipe.weights_name
+    run_dir = work_root / "runs" / run_name(recipe, init)
     best = run_dir / "weights" / "best.pt"
     if not best.is_file():
         best = run_dir / "weights" / "last.pt"
@@ -351,7 +359,8 @@ def finish(recipe: TaskRecipe, work_root: Path, hours: float, dataset: str) -> P
     )
     record = {
         "task": recipe.task,
-        "command": f"python -m vision.train_real --task {recipe.task} --hours {hours}",
+        "command": f"python -m vision.train_real --task {recipe.task} --hours {hours}"
+        + (f" --init {init.name}" if init else ""),
         "dataset": dataset,
         "model_yaml": recipe.model_yaml,
         "imgsz": recipe.imgsz,
@@ -398,6 +407,7 @@ def main(argv: list[str] | None = None) -> int:
         "--hours", type=float, default=1.35, help="wall-clock budget; 0 trains --epochs"
     )
     parser.add_argument("--epochs", type=int, default=300)
+    parser.add_argument("--init", type=Path, help="continue from this checkpoint of ours")
     parser.add_argument(
         "--finish-only", action="store_true", help="ship the best checkpoint of a stopped run"
     )
@@ -410,9 +420,18 @@ def main(argv: list[str] | None = None) -> int:
 
         configure_offline(args.work.resolve() / "state")
         name = dataset.name if dataset else recipe.dataset
-        finish(recipe, args.work.resolve(), args.hours, name)
+        finish(recipe, args.work.resolve(), args.hours, name, args.init)
         return 0
-    run(recipe, args.data_root.resolve(), args.work.resolve(), args.hours, args.epochs, dataset)
+    init = args.init.resolve() if args.init else None
+    run(
+        recipe,
+        args.data_root.resolve(),
+        args.work.resolve(),
+        args.hours,
+        args.epochs,
+        dataset,
+        init,
+    )
     return 0
 
 

@@ -47,6 +47,8 @@ def resolve_model_config(model_yaml: str | Path) -> str:
     ours = MODEL_CONFIG_DIR / str(model_yaml)
     if ours.is_file():
         return str(ours)
+    if str(model_yaml).endswith(".pt") and Path(model_yaml).is_file():
+        return str(model_yaml)  # our own checkpoint, to continue from: nothing to download
     if not str(model_yaml).endswith((".yaml", ".yml")):
         # A bare "yolo11n" or "yolo11n.pt" would make Ultralytics download pretrained weights.
         raise TrainingError(f"model must be a YAML architecture, got {model_yaml!r}")
