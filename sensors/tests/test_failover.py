@@ -110,8 +110,11 @@ def test_a_member_stopped_mid_stream_hands_its_share_over_and_no_uplink_waits_fo
         wait_until(lambda: count_uplinks(influx) >= stream.good, 60, "every uplink in InfluxDB")
         wait_until(lambda: not a.bridge.inbox, 30, "a idle")
         assert count_uplinks(influx) == stream.good
-        # Written once each: b before it left, a for the rest.
-        assert a.bridge.counters.uplinks_written + b.bridge.counters.uplinks_written == stream.good
+        # Stored once each. A batch b wrote but had not yet acknowledged when it stopped is
+        # redelivered to a (MQTT is at-least-once) and rewritten in place: a point is keyed by
+        # its series and time, so the count above stays exact.
+        written = a.bridge.counters.uplinks_written + b.bridge.counters.uplinks_written
+        assert written >= stream.good
         assert not session_exists(broker.url, config_b.client_id)
     finally:
         stream.stop()
