@@ -421,8 +421,13 @@ def test_a_failed_do_probe_arrives_as_a_fault_and_never_as_a_number(
         {"d": WATER_EUI, "t": bad[0].time_ns},
     )[0]["values"]
     assert dev_rows and set(dev_rows[0][1].split(",")) == {"do:no_response", "do_sat:no_response"}
-    flagged = {(r.metric, r.fault, r.value) for b in bridge.hooked for r in b if r.fault}
-    assert flagged == {("do", "no_response", None), ("do_sat", "no_response", None)}
+
+    # The hook runs after the write is durable, so it may come a moment after the points.
+    def flagged() -> set:
+        return {(r.metric, r.fault, r.value) for b in list(bridge.hooked) for r in b if r.fault}
+
+    wait_until(lambda: flagged(), 15, "the fault handed to the hook")
+    assert flagged() == {("do", "no_response", None), ("do_sat", "no_response", None)}
     # Charts and "latest" show the last real DO, from the good uplink, not a made-up one.
     start, end = window(good + bad)
     assert [s.value for s in influx.series(device, "do", start, end)] == [6.7]
