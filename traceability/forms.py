@@ -194,18 +194,20 @@ class SellForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    """A partner's EPCIS JSON file, imported for one of the organisations the user manages."""
+    """A partner's EPCIS 2.0 file (JSON-LD or XML), for an organisation the user manages."""
 
     organisation = forms.ModelChoiceField(
         queryset=Organisation.objects.none(), label=_("organisation")
     )
-    document = forms.FileField(label=_("EPCIS 2.0 JSON file"))
+    document = forms.FileField(label=_("EPCIS 2.0 JSON or XML file"))
 
     def __init__(self, *args, organisations=None, **kwargs):
         super().__init__(*args, **kwargs)
         if organisations is not None:
             self.fields["organisation"].queryset = organisations
-        self.fields["document"].widget.attrs["accept"] = ".json,.jsonld,application/json"
+        self.fields["document"].widget.attrs["accept"] = (
+            ".json,.jsonld,.xml,application/json,application/xml,text/xml"
+        )
 
     def clean_document(self):
         from traceability.imports import UploadRejected, check_upload

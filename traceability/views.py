@@ -467,7 +467,7 @@ def epcis_import(request: HttpRequest) -> HttpResponse:
             upload = form.cleaned_data["document"]
             try:
                 raw = upload.read(imports.MAX_BYTES + 1)
-                document = imports.parse(raw)
+                document = imports.parse(raw, upload.name, upload.content_type or "")
                 context["report"] = imports.import_document(
                     document,
                     form.cleaned_data["organisation"].pk,

@@ -23,9 +23,10 @@ class Command(BaseCommand):
             raise CommandError(f"no organisation {organisation}")
         try:
             size = file.stat().st_size
-            imports.check_upload(file.name, "application/json", size)
+            kind = "application/xml" if file.suffix.lower() == ".xml" else "application/json"
+            imports.check_upload(file.name, kind, size)
             raw = file.read_bytes()
-            document = imports.parse(raw)
+            document = imports.parse(raw, file.name, kind)
             report = imports.import_document(document, organisation, filename=file.name, raw=raw)
         except OSError as exc:
             raise CommandError(f"cannot read {file}: {exc.strerror}") from None
