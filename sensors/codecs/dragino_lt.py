@@ -73,9 +73,9 @@ def _flag(bit: int) -> str:
 def decode_lt22222l(fport: int, payload: bytes) -> Decoded:
     """Profile ``dragino-lt22222l``: relay, DI/DO and analogue input states."""
     if fport != UPLINK_FPORT:
-        raise DecodeError(f"unknown FPort {fport}: the LT-22222-L reports on fPort 2")
+        raise DecodeError(f"unknown FPort {fport}: LT-22222-L reports on fPort 2")
     if len(payload) != FRAME:
-        raise DecodeError(f"payload {len(payload)} bytes, the LT-22222-L sends {FRAME}")
+        raise DecodeError(f"payload {len(payload)} bytes, LT-22222-L sends {FRAME}")
     b = payload
     hardware = (b[10] & 0xC0) >> 6
     mode0 = b[10]

@@ -21,9 +21,9 @@ _RESERVED = 0xEC  # status bits that must be zero
 def decode_relay(fport: int, payload: bytes) -> Decoded:
     """Profile ``native-relay``: relay states and the motor current per channel."""
     if fport != UPLINK_FPORT:
-        raise DecodeError(f"unknown FPort {fport}: the relay controller reports on fPort 3")
+        raise DecodeError(f"unknown FPort {fport}: native-relay reports on fPort 3")
     if len(payload) != FRAME:
-        raise DecodeError(f"payload {len(payload)} bytes, the relay frame is {FRAME}")
+        raise DecodeError(f"payload {len(payload)} bytes, native-relay sends {FRAME}")
     if payload[0] != HEADER:
         raise DecodeError(f"header 0x{payload[0]:02x} is not a version 1 relay frame (0x12)")
     status = payload[1]
