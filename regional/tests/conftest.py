@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 
@@ -49,7 +52,52 @@ def influx(monkeypatch) -> Iterator[TimeSeries]:
 
 # The project's real-server fixtures (Debian Chromium, the demo committed for another process).
 from tests.conftest import (  # noqa: E402
-    asgi_server,  # noqa: F401
+    REPO,
     browser,  # noqa: F401
+    database_url_of_test_db,
     demo_committed,  # noqa: F401
+    free_port,
+    wait_http,
 )
+
+
+@pytest.fixture
+def asgi_server(demo_committed, tmp_path) -> Iterator[str]:  # noqa: F811
+    """uvicorn serving ``farm.asgi`` on the test database, as ``tests.conftest`` starts it,
+    with more time to start: importing the whole project takes over 30 s on a busy machine."""
+    port = free_port()
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url_of_test_db(),
+        AGRIMON_STATE_DIR=str(tmp_path / "state"),
+        PYTHONUNBUFFERED="1",
+        DJANGO_SETTINGS_MODULE="tests.server_settings",
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "farm.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],  # fmt: skip
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{base}/accounts/login/", timeout=180, proc=proc)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
