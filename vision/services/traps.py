@@ -18,7 +18,7 @@ from django.utils import timezone
 from vision.capture import CaptureError, decode_image
 from vision.detectors.base import Detection as FrameDetection
 from vision.models import Camera, TrapCount, TrapPhoto
-from vision.services.detectors import detector_for
+from vision.services.detector_cache import detector_for
 from vision.snapshot import annotate, encode_jpeg
 from vision.trap_counts import TrapBox, new_catch
 

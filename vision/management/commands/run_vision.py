@@ -63,7 +63,7 @@ class Command(BaseCommand):
         # Before anything imports Ultralytics: no downloads, no telemetry.
         configure_offline(settings.CONFIG.state_dir)
         from vision.device import select_device
-        from vision.services.detectors import detector_for
+        from vision.services.detector_cache import detector_for
 
         worker = WorkerSettings(
             worker=opts["worker"],

@@ -1,4 +1,4 @@
-"""Detectors for registered models, loaded once per process and reused."""
+"""The detector of each registered model, loaded once per process and reused (a cache)."""
 
 from __future__ import annotations
 
