@@ -15,6 +15,7 @@ from typing import Literal
 
 import numpy as np
 
+from vision.boxes import box_iou
 from vision.detectors.base import Detection
 
 BoxF = tuple[float, float, float, float]
@@ -91,19 +92,6 @@ def _centre(box: BoxF) -> tuple[float, float]:
     return ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
 
 
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pairwise IoU of two ``(n, 4)`` xyxy arrays."""
-    x0 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y0 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x1 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y1 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    union = area_a[:, None] + area_b[None, :] - inter
-    return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
-
-
 class IoUTracker:
     """Tracks for one camera; call :meth:`update` once per frame that went through the detector."""
 
@@ -125,7 +113,7 @@ class IoUTracker:
         if self.tracks and detections:
             predicted = np.array([t.predicted(frame_index) for t in self.tracks], np.float32)
             boxes = np.array([d.box for d in detections], np.float32)
-            ious = iou_matrix(predicted, boxes)
+            ious = box_iou(predicted, boxes)
             for flat in np.argsort(-ious, axis=None):
                 ti, di = divmod(int(flat), len(detections))
                 if ious[ti, di] < cfg.iou_threshold:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vision.boxes import box_iou
+
 Box = tuple[float, float, float, float]
 
 
@@ -34,18 +36,6 @@ class TrapCatch:
     shift: tuple[float, float]
     new_counts: dict[str, int]
     present_counts: dict[str, int]
-
-
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    x0 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y0 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x1 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y1 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    union = area_a[:, None] + area_b[None, :] - inter
-    return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
 
 
 def _centres(boxes: np.ndarray) -> np.ndarray:
@@ -92,7 +82,7 @@ def new_catch(
     cur = np.array([b.box for b in current], np.float64)
     shift = estimate_shift(prev, cur, max_shift)
     moved = cur + np.array([shift[0], shift[1], shift[0], shift[1]])
-    ious = _iou(moved, prev)
+    ious = box_iou(moved, prev)
     matched_cur: set[int] = set()
     matched_prev: set[int] = set()
     for flat in np.argsort(-ious, axis=None):
