@@ -1,4 +1,4 @@
-"""Aliyun (Alibaba Cloud) RPC-style API calls, shared by SMS and voice.
+"""Aliyun (Alibaba Cloud) RPC-style API calls: the one signing and request client of SMS and voice.
 
 Two request signatures are implemented; V3 is the default because Aliyun recommends it
 for new integrations, V1 is kept for accounts or gateways that still expect it.
@@ -33,6 +33,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,7 +41,16 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from alerts.transports.base import DeliveryResult, http_send, http_status_result, json_body
+from alerts.transports.base import (
+    DeliveryResult,
+    Message,
+    http_send,
+    http_status_result,
+    json_body,
+)
+
+# Dysmsapi (SMS) and Dyvmsapi (voice) share this API version.
+API_VERSION = "2017-05-25"
 
 RETRYABLE_CODES = frozenset(
     {
@@ -247,3 +257,30 @@ def national_number(phone: str) -> str:
     if phone.strip().startswith("+86"):
         return digits[2:]
     return digits
+
+
+def template_param_json(params: list[tuple[str, str]]) -> str:
+    """A template's values as the compact JSON object SMS and TTS templates take."""
+    return json.dumps(dict(params), ensure_ascii=False, separators=(",", ":"))
+
+
+def send(
+    cfg: Any, action: str, api_params: dict[str, str], message: Message, *, id_field: str
+) -> DeliveryResult:
+    """One SMS or voice request of a transport whose config has the credentials and endpoint.
+
+    The idempotency key goes in ``OutId`` so receipts can be matched back to the attempt.
+    """
+    if message.idempotency_key:
+        api_params["OutId"] = message.idempotency_key[:256]
+    return call(
+        cfg.endpoint,
+        action,
+        API_VERSION,
+        api_params,
+        AliyunCredentials(cfg.access_key_id, cfg.access_key_secret),
+        timeout=cfg.timeout,
+        id_field=id_field,
+        region=cfg.region,
+        signature_version=cfg.signature_version,
+    )

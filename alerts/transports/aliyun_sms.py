@@ -1,17 +1,17 @@
 """Aliyun SMS (Dysmsapi ``SendSms``, API version 2017-05-25).
 
 Sends an approved template code with its parameters as JSON; the idempotency key goes
-in ``OutId`` so delivery receipts can be matched back to the attempt.
+in ``OutId`` so delivery receipts can be matched back to the attempt. Signing and the
+reading of the reply are ``aliyun_rpc``'s.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from alerts.transports import aliyun_rpc
-from alerts.transports.base import DeliveryResult, Message, Recipient, Transport
+from alerts.transports.base import DeliveryResult, Message, PhoneTemplateTransport
 from alerts.transports.messages import SMS_TEMPLATE_PARAMS
 
 
@@ -30,35 +30,19 @@ class AliyunSmsConfig:
     )
 
 
-class AliyunSms(Transport):
+class AliyunSms(PhoneTemplateTransport):
     kind = "aliyun_sms"
     config_class = AliyunSmsConfig
+    template_label = "Aliyun SMS"
 
-    def notify(self, message: Message, recipient: Recipient) -> DeliveryResult:
+    def send(
+        self, message: Message, phone: str, template_id: str, params: list[tuple[str, str]]
+    ) -> DeliveryResult:
         cfg: AliyunSmsConfig = self.config
-        if not recipient.phone:
-            return DeliveryResult.failed("recipient has no phone number", address_invalid=True)
-        code = cfg.templates.get(message.template)
-        if not code:
-            return DeliveryResult.failed(f"no Aliyun SMS template for {message.template!r}")
-        names = cfg.template_params.get(message.template, tuple(message.template_params))
-        params = {name: message.template_params.get(name, "") for name in names}
         api_params = {
-            "PhoneNumbers": aliyun_rpc.national_number(recipient.phone),
+            "PhoneNumbers": aliyun_rpc.national_number(phone),
             "SignName": cfg.sign_name,
-            "TemplateCode": code,
-            "TemplateParam": json.dumps(params, ensure_ascii=False, separators=(",", ":")),
+            "TemplateCode": template_id,
+            "TemplateParam": aliyun_rpc.template_param_json(params),
         }
-        if message.idempotency_key:
-            api_params["OutId"] = message.idempotency_key[:256]
-        return aliyun_rpc.call(
-            cfg.endpoint,
-            "SendSms",
-            "2017-05-25",
-            api_params,
-            aliyun_rpc.AliyunCredentials(cfg.access_key_id, cfg.access_key_secret),
-            timeout=cfg.timeout,
-            id_field="BizId",
-            region=cfg.region,
-            signature_version=cfg.signature_version,
-        )
+        return aliyun_rpc.send(cfg, "SendSms", api_params, message, id_field="BizId")

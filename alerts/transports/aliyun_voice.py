@@ -2,16 +2,16 @@
 
 The last escalation step: a phone call that reads an approved TTS template aloud.
 Leaving ``called_show_number`` empty uses Aliyun's public number pool ("公共模式").
+Signing and the reading of the reply are ``aliyun_rpc``'s.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from alerts.transports import aliyun_rpc
-from alerts.transports.base import DeliveryResult, Message, Recipient, Transport
+from alerts.transports.base import DeliveryResult, Message, PhoneTemplateTransport
 from alerts.transports.messages import VOICE_TEMPLATE_PARAMS
 
 
@@ -31,37 +31,21 @@ class AliyunVoiceConfig:
     )
 
 
-class AliyunVoice(Transport):
+class AliyunVoice(PhoneTemplateTransport):
     kind = "aliyun_voice"
     config_class = AliyunVoiceConfig
+    template_label = "Aliyun TTS"
 
-    def notify(self, message: Message, recipient: Recipient) -> DeliveryResult:
+    def send(
+        self, message: Message, phone: str, template_id: str, params: list[tuple[str, str]]
+    ) -> DeliveryResult:
         cfg: AliyunVoiceConfig = self.config
-        if not recipient.phone:
-            return DeliveryResult.failed("recipient has no phone number", address_invalid=True)
-        code = cfg.templates.get(message.template)
-        if not code:
-            return DeliveryResult.failed(f"no Aliyun TTS template for {message.template!r}")
-        names = cfg.template_params.get(message.template, tuple(message.template_params))
-        params = {name: message.template_params.get(name, "") for name in names}
         api_params = {
-            "CalledNumber": aliyun_rpc.national_number(recipient.phone),
-            "TtsCode": code,
-            "TtsParam": json.dumps(params, ensure_ascii=False, separators=(",", ":")),
+            "CalledNumber": aliyun_rpc.national_number(phone),
+            "TtsCode": template_id,
+            "TtsParam": aliyun_rpc.template_param_json(params),
             "PlayTimes": str(cfg.play_times),
         }
         if cfg.called_show_number:
             api_params["CalledShowNumber"] = cfg.called_show_number
-        if message.idempotency_key:
-            api_params["OutId"] = message.idempotency_key[:256]
-        return aliyun_rpc.call(
-            cfg.endpoint,
-            "SingleCallByTts",
-            "2017-05-25",
-            api_params,
-            aliyun_rpc.AliyunCredentials(cfg.access_key_id, cfg.access_key_secret),
-            timeout=cfg.timeout,
-            id_field="CallId",
-            region=cfg.region,
-            signature_version=cfg.signature_version,
-        )
+        return aliyun_rpc.send(cfg, "SingleCallByTts", api_params, message, id_field="CallId")

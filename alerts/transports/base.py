@@ -143,6 +143,35 @@ class Transport:
         raise NotImplementedError
 
 
+class PhoneTemplateTransport(Transport):
+    """SMS and voice: a template the vendor approved, filled with named values, to one phone.
+
+    The config has ``templates`` (our template name -> the vendor's template id) and
+    ``template_params`` (our template name -> the parameter names it takes, in order).
+    """
+
+    template_label: ClassVar[str]  # "Aliyun SMS", "Tencent voice": names the missing template
+
+    def notify(self, message: Message, recipient: Recipient) -> DeliveryResult:
+        cfg = self.config
+        if not recipient.phone:
+            return DeliveryResult.failed("recipient has no phone number", address_invalid=True)
+        template_id = cfg.templates.get(message.template)
+        if not template_id:
+            return DeliveryResult.failed(
+                f"no {self.template_label} template for {message.template!r}"
+            )
+        names = cfg.template_params.get(message.template, tuple(message.template_params))
+        params = [(name, message.template_params.get(name, "")) for name in names]
+        return self.send(message, recipient.phone, template_id, params)
+
+    def send(
+        self, message: Message, phone: str, template_id: str, params: list[tuple[str, str]]
+    ) -> DeliveryResult:
+        """Call the vendor with the template's ``(name, value)`` pairs in template order."""
+        raise NotImplementedError
+
+
 def transport_kinds() -> list[str]:
     _load_all()
     return sorted(_REGISTRY)

@@ -1,4 +1,4 @@
-"""Tencent Cloud API 3.0 calls signed with TC3-HMAC-SHA256, shared by SMS and voice.
+"""Tencent Cloud API 3.0 calls signed with TC3-HMAC-SHA256: the one client of SMS and voice.
 
 Signing follows the API 3.0 "Signature v3" page (签名方法 v3), repeated in every
 product's API documentation, SMS and VMS included:
@@ -138,6 +138,22 @@ def call(
             vendor_code=code,
         )
     return response
+
+
+def send(
+    cfg: Any, service: str, action: str, version: str, payload: Mapping[str, Any]
+) -> dict[str, Any] | DeliveryResult:
+    """``call`` for a transport whose config has the credentials, endpoint, region and timeout."""
+    return call(
+        cfg.endpoint,
+        service,
+        action,
+        version,
+        cfg.region,
+        payload,
+        TencentCredentials(cfg.secret_id, cfg.secret_key),
+        timeout=cfg.timeout,
+    )
 
 
 def e164(phone: str) -> str:

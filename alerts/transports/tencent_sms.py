@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from alerts.transports import tencent_cloud
-from alerts.transports.base import DeliveryResult, Message, Recipient, Transport
+from alerts.transports.base import DeliveryResult, Message, PhoneTemplateTransport
 from alerts.transports.messages import SMS_TEMPLATE_PARAMS
 
 # Per-number frequency limits that lift by themselves, with the wait they imply.
@@ -43,36 +43,24 @@ class TencentSmsConfig:
     )
 
 
-class TencentSms(Transport):
+class TencentSms(PhoneTemplateTransport):
     kind = "tencent_sms"
     config_class = TencentSmsConfig
+    template_label = "Tencent SMS"
 
-    def notify(self, message: Message, recipient: Recipient) -> DeliveryResult:
+    def send(
+        self, message: Message, phone: str, template_id: str, params: list[tuple[str, str]]
+    ) -> DeliveryResult:
         cfg: TencentSmsConfig = self.config
-        if not recipient.phone:
-            return DeliveryResult.failed("recipient has no phone number", address_invalid=True)
-        template_id = cfg.templates.get(message.template)
-        if not template_id:
-            return DeliveryResult.failed(f"no Tencent SMS template for {message.template!r}")
-        names = cfg.template_params.get(message.template, tuple(message.template_params))
         payload = {
-            "PhoneNumberSet": [tencent_cloud.e164(recipient.phone)],
+            "PhoneNumberSet": [tencent_cloud.e164(phone)],
             "SmsSdkAppId": cfg.sdk_app_id,
             "SignName": cfg.sign_name,
             "TemplateId": template_id,
-            "TemplateParamSet": [message.template_params.get(name, "") for name in names],
+            "TemplateParamSet": [value for _, value in params],
             "SessionContext": message.idempotency_key,
         }
-        reply = tencent_cloud.call(
-            cfg.endpoint,
-            "sms",
-            "SendSms",
-            "2021-01-11",
-            cfg.region,
-            payload,
-            tencent_cloud.TencentCredentials(cfg.secret_id, cfg.secret_key),
-            timeout=cfg.timeout,
-        )
+        reply = tencent_cloud.send(cfg, "sms", "SendSms", "2021-01-11", payload)
         if isinstance(reply, DeliveryResult):
             return reply
         statuses = reply.get("SendStatusSet") or []

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from alerts.transports import tencent_cloud
-from alerts.transports.base import DeliveryResult, Message, Recipient, Transport
+from alerts.transports.base import DeliveryResult, Message, PhoneTemplateTransport
 from alerts.transports.messages import VOICE_TEMPLATE_PARAMS
 
 
@@ -29,36 +29,24 @@ class TencentVoiceConfig:
     )
 
 
-class TencentVoice(Transport):
+class TencentVoice(PhoneTemplateTransport):
     kind = "tencent_voice"
     config_class = TencentVoiceConfig
+    template_label = "Tencent voice"
 
-    def notify(self, message: Message, recipient: Recipient) -> DeliveryResult:
+    def send(
+        self, message: Message, phone: str, template_id: str, params: list[tuple[str, str]]
+    ) -> DeliveryResult:
         cfg: TencentVoiceConfig = self.config
-        if not recipient.phone:
-            return DeliveryResult.failed("recipient has no phone number", address_invalid=True)
-        template_id = cfg.templates.get(message.template)
-        if not template_id:
-            return DeliveryResult.failed(f"no Tencent voice template for {message.template!r}")
-        names = cfg.template_params.get(message.template, tuple(message.template_params))
         payload = {
             "TemplateId": template_id,
-            "CalledNumber": tencent_cloud.e164(recipient.phone),
+            "CalledNumber": tencent_cloud.e164(phone),
             "VoiceSdkAppid": cfg.voice_sdk_app_id,
-            "TemplateParamSet": [message.template_params.get(name, "") for name in names],
+            "TemplateParamSet": [value for _, value in params],
             "PlayTimes": cfg.play_times,
             "SessionContext": message.idempotency_key,
         }
-        reply = tencent_cloud.call(
-            cfg.endpoint,
-            "vms",
-            "SendTtsVoice",
-            "2020-09-02",
-            cfg.region,
-            payload,
-            tencent_cloud.TencentCredentials(cfg.secret_id, cfg.secret_key),
-            timeout=cfg.timeout,
-        )
+        reply = tencent_cloud.send(cfg, "vms", "SendTtsVoice", "2020-09-02", payload)
         if isinstance(reply, DeliveryResult):
             return reply
         call_id = str((reply.get("SendStatus") or {}).get("CallId", ""))

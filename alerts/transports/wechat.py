@@ -20,16 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from alerts.transports import access_token
-from alerts.transports.base import (
-    DeliveryResult,
-    Message,
-    Recipient,
-    Transport,
-    http_send,
-    http_status_result,
-    json_body,
-)
+from alerts.transports.access_token import TokenTransport
+from alerts.transports.base import DeliveryResult, Message, Recipient
 
 RETRYABLE_ERRCODES = {-1: None, 45009: 60.0}
 INVALID_OPENID_ERRCODES = frozenset({40003, 43004})
@@ -47,73 +39,27 @@ class WeChatConfig:
     timeout: float = 10.0
 
 
-class WeChatTemplate(Transport):
+class WeChatTemplate(TokenTransport):
     kind = "wechat"
     config_class = WeChatConfig
+    send_path = "/cgi-bin/message/template/send"
+    send_name = "WeChat template/send"
+    token_path = "/cgi-bin/token"
+    token_name = "WeChat token"
+    retryable_errcodes = RETRYABLE_ERRCODES
+    invalid_address_errcodes = INVALID_OPENID_ERRCODES
 
     def notify(self, message: Message, recipient: Recipient) -> DeliveryResult:
         if not recipient.wechat_openid:
             return DeliveryResult.failed("recipient has no WeChat openid", address_invalid=True)
         return self._send(message, recipient, retry_token=True)
 
-    def _send(self, message: Message, recipient: Recipient, *, retry_token: bool) -> DeliveryResult:
-        cfg: WeChatConfig = self.config
-        key = (cfg.api_base, cfg.app_id)
-        token = access_token.get(key, self._fetch_token)
-        if isinstance(token, DeliveryResult):
-            return token
-        reply = http_send(
-            "POST",
-            f"{cfg.api_base.rstrip('/')}/cgi-bin/message/template/send",
-            timeout=cfg.timeout,
-            params={"access_token": token},
-            json=self.payload(message, recipient),
-        )
-        if isinstance(reply, DeliveryResult):
-            return reply
-        data = json_body(reply)
-        if data is None or "errcode" not in data:
-            return http_status_result(reply, "WeChat template/send")
-        errcode = int(data["errcode"])
-        code = str(errcode)
-        detail = f"WeChat template/send: {errcode} {data.get('errmsg', '')}"
-        if errcode in access_token.STALE_TOKEN_ERRCODES and retry_token:
-            access_token.forget(key, token)
-            return self._send(message, recipient, retry_token=False)
-        if errcode == 0:
-            return DeliveryResult.delivered(str(data.get("msgid", "")), detail, vendor_code=code)
-        if errcode in RETRYABLE_ERRCODES:
-            return DeliveryResult.retry(
-                detail, retry_after=RETRYABLE_ERRCODES[errcode], vendor_code=code
-            )
-        return DeliveryResult.failed(
-            detail, address_invalid=errcode in INVALID_OPENID_ERRCODES, vendor_code=code
-        )
+    def token_key(self) -> tuple[str, ...]:
+        return (self.config.api_base, self.config.app_id)
 
-    def _fetch_token(self) -> tuple[str, float] | DeliveryResult:
+    def token_params(self) -> dict[str, str]:
         cfg: WeChatConfig = self.config
-        reply = http_send(
-            "GET",
-            f"{cfg.api_base.rstrip('/')}/cgi-bin/token",
-            timeout=cfg.timeout,
-            params={
-                "grant_type": "client_credential",
-                "appid": cfg.app_id,
-                "secret": cfg.app_secret,
-            },
-        )
-        if isinstance(reply, DeliveryResult):
-            return reply
-        data = json_body(reply)
-        if data is None:
-            return http_status_result(reply, "WeChat token")
-        if not data.get("access_token"):
-            errcode = int(data.get("errcode", 0) or 0)
-            detail = f"WeChat token: {errcode} {data.get('errmsg', '')}"
-            if errcode in RETRYABLE_ERRCODES:
-                return DeliveryResult.retry(detail, vendor_code=str(errcode))
-            return DeliveryResult.failed(detail, vendor_code=str(errcode))
-        return str(data["access_token"]), float(data.get("expires_in", 7200))
+        return {"grant_type": "client_credential", "appid": cfg.app_id, "secret": cfg.app_secret}
 
     def payload(self, message: Message, recipient: Recipient) -> dict[str, Any]:
         values = dict(message.template_params)

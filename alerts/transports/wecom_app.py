@@ -19,16 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from alerts.transports import access_token
-from alerts.transports.base import (
-    DeliveryResult,
-    Message,
-    Recipient,
-    Transport,
-    http_send,
-    http_status_result,
-    json_body,
-)
+from alerts.transports.access_token import TokenTransport
+from alerts.transports.base import DeliveryResult, Message, Recipient
 
 RETRYABLE_ERRCODES = {-1: None, 45009: 60.0, 45033: 5.0}
 INVALID_USER_ERRCODES = frozenset({60111, 81013})
@@ -44,77 +36,38 @@ class WeComAppConfig:
     timeout: float = 10.0
 
 
-class WeComApp(Transport):
+class WeComApp(TokenTransport):
     kind = "wecom_app"
     config_class = WeComAppConfig
+    send_path = "/cgi-bin/message/send"
+    send_name = "WeCom message/send"
+    token_path = "/cgi-bin/gettoken"
+    token_name = "WeCom gettoken"
+    retryable_errcodes = RETRYABLE_ERRCODES
+    invalid_address_errcodes = INVALID_USER_ERRCODES
 
     def notify(self, message: Message, recipient: Recipient) -> DeliveryResult:
         if not recipient.wecom_userid:
             return DeliveryResult.failed("recipient has no WeCom user id", address_invalid=True)
-        result = self._send(message, recipient, retry_token=True)
-        return result
+        return self._send(message, recipient, retry_token=True)
 
-    def _send(self, message: Message, recipient: Recipient, *, retry_token: bool) -> DeliveryResult:
+    def token_key(self) -> tuple[str, ...]:
         cfg: WeComAppConfig = self.config
-        key = (cfg.api_base, cfg.corp_id, cfg.agent_id)
-        token = access_token.get(key, self._fetch_token)
-        if isinstance(token, DeliveryResult):
-            return token
-        reply = http_send(
-            "POST",
-            f"{cfg.api_base.rstrip('/')}/cgi-bin/message/send",
-            timeout=cfg.timeout,
-            params={"access_token": token},
-            json=self.payload(message, recipient),
-        )
-        if isinstance(reply, DeliveryResult):
-            return reply
-        data = json_body(reply)
-        if data is None or "errcode" not in data:
-            return http_status_result(reply, "WeCom message/send")
-        errcode = int(data["errcode"])
-        code = str(errcode)
-        detail = f"WeCom message/send: {errcode} {data.get('errmsg', '')}"
-        if errcode in access_token.STALE_TOKEN_ERRCODES and retry_token:
-            access_token.forget(key, token)
-            return self._send(message, recipient, retry_token=False)
-        if errcode == 0:
-            invalid = str(data.get("invaliduser", "")).split("|")
-            if recipient.wecom_userid in invalid:
-                return DeliveryResult.failed(
-                    f"{detail}; invaliduser {data['invaliduser']}",
-                    address_invalid=True,
-                    vendor_code=code,
-                )
-            return DeliveryResult.delivered(str(data.get("msgid", "")), detail, vendor_code=code)
-        if errcode in RETRYABLE_ERRCODES:
-            return DeliveryResult.retry(
-                detail, retry_after=RETRYABLE_ERRCODES[errcode], vendor_code=code
+        return (cfg.api_base, cfg.corp_id, cfg.agent_id)
+
+    def token_params(self) -> dict[str, str]:
+        cfg: WeComAppConfig = self.config
+        return {"corpid": cfg.corp_id, "corpsecret": cfg.secret}
+
+    def accepted(self, data: dict[str, Any], detail: str, recipient: Recipient) -> DeliveryResult:
+        """Accepted, unless the person is listed in ``invaliduser``."""
+        if recipient.wecom_userid in str(data.get("invaliduser", "")).split("|"):
+            return DeliveryResult.failed(
+                f"{detail}; invaliduser {data['invaliduser']}",
+                address_invalid=True,
+                vendor_code="0",
             )
-        return DeliveryResult.failed(
-            detail, address_invalid=errcode in INVALID_USER_ERRCODES, vendor_code=code
-        )
-
-    def _fetch_token(self) -> tuple[str, float] | DeliveryResult:
-        cfg: WeComAppConfig = self.config
-        reply = http_send(
-            "GET",
-            f"{cfg.api_base.rstrip('/')}/cgi-bin/gettoken",
-            timeout=cfg.timeout,
-            params={"corpid": cfg.corp_id, "corpsecret": cfg.secret},
-        )
-        if isinstance(reply, DeliveryResult):
-            return reply
-        data = json_body(reply)
-        if data is None:
-            return http_status_result(reply, "WeCom gettoken")
-        errcode = int(data.get("errcode", 0))
-        if errcode or not data.get("access_token"):
-            detail = f"WeCom gettoken: {errcode} {data.get('errmsg', '')}"
-            if errcode in RETRYABLE_ERRCODES:
-                return DeliveryResult.retry(detail, vendor_code=str(errcode))
-            return DeliveryResult.failed(detail, vendor_code=str(errcode))
-        return str(data["access_token"]), float(data.get("expires_in", 7200))
+        return super().accepted(data, detail, recipient)
 
     def payload(self, message: Message, recipient: Recipient) -> dict[str, Any]:
         body = message.body.replace(message.incident_url, "").strip()
