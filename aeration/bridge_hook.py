@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from aeration import automation, control
 from aeration.models import Aerator, Mode
+from vocabulary.events import ReadingEvent
 
 RELAY = {"relay1": 1, "relay2": 2}
 CURRENT = {"current_a1": 1, "current_a2": 2, "aci1_ma": 1, "aci2_ma": 2}
@@ -33,12 +33,8 @@ def auto_ponds() -> frozenset[int]:
     return ponds
 
 
-def _at(time_ns: int) -> datetime:
-    return datetime.fromtimestamp(time_ns / 1e9, UTC)
-
-
-def on_bridge_readings(batch: Sequence) -> None:
-    """The bridge's ``on_readings`` hook; takes the bridge's own ``ReadingEvent``."""
+def on_bridge_readings(batch: Sequence[ReadingEvent]) -> None:
+    """The bridge's ``on_readings`` hook (``vocabulary.events.ReadingEvent`` values)."""
     relays, currents, oxygen = [], {}, []
     for r in batch:
         m = r.metric
@@ -55,20 +51,18 @@ def on_bridge_readings(batch: Sequence) -> None:
         wanted = [r for r in oxygen if r.site_id in ponds]
         if wanted:
             automation.on_oxygen(
-                [automation.Oxygen(r.site_id, r.value, _at(r.time_ns), r.fault) for r in wanted]
+                [automation.Oxygen(r.site_id, r.value, r.time, r.fault) for r in wanted]
             )
 
 
-def _reports(relays: list, currents: dict) -> list[control.Report]:
+def _reports(relays: list[ReadingEvent], currents: dict) -> list[control.Report]:
     out = []
     for r in relays:
         if r.value is None:  # a faulted relay reading says nothing about the contact
             continue
         channel = RELAY[r.metric]
         current = currents.get((r.device_id, channel, r.time_ns))
-        out.append(
-            control.Report(r.device_id, channel, r.value >= 0.5, _at(r.time_ns), _current(current))
-        )
+        out.append(control.Report(r.device_id, channel, r.value >= 0.5, r.time, _current(current)))
     return out
 
 

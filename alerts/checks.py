@@ -15,10 +15,10 @@ from django.db.models import Q
 
 from alerts import engine, incidents, live, notify
 from alerts.conditions import Judgement, Verdict
-from alerts.events import ReadingEvent, Transition
 from alerts.models import AlertState, Delivery, Incident, IncidentEvent, Rule
 from alerts.state import set_inhibition
 from sensors.models import Device, Gateway
+from vocabulary.events import ReadingEvent, Transition
 
 C = Rule.Condition
 S = AlertState.State
@@ -121,7 +121,7 @@ def check_low_battery(now: datetime) -> list[Transition]:
         farm__organisation_id__in=orgs, battery_v__isnull=False, last_seen__isnull=False
     )
     readings = [
-        ReadingEvent(d.last_seen, d.farm_id, d.site_id, d.dev_eui, "battery_v", d.battery_v)
+        ReadingEvent.at(d.last_seen, d.farm_id, d.site_id, d.dev_eui, "battery_v", d.battery_v)
         for d in devices
     ]
     return engine.evaluate(readings, now)

@@ -19,18 +19,18 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from alerts import incidents, live, notify
 from alerts.conditions import Judgement, Verdict, judge
-from alerts.events import DetectionEvent, ReadingEvent, Transition
 from alerts.models import AlertState, IncidentEvent, Rule
 from alerts.state import advance, set_inhibition
-from alerts.transports.messages import metric_label
 from farm.models import Farm, Site
+from vocabulary.events import DetectionEvent, ReadingEvent, Transition, time_ns_of
+from vocabulary.metrics import metric_label
 
 C = Rule.Condition
 S = AlertState.State
@@ -70,25 +70,9 @@ class SiteInfo:
     cultivation: str
 
 
-def on_bridge_readings(batch: Sequence) -> list[Transition]:
-    """The sensor bridge's ``on_readings`` hook (``alerts.engine:on_bridge_readings``).
-
-    Takes the bridge's own ``ReadingEvent`` (``dev_eui``, ``time_ns``, ...) as it comes.
-    """
-    return evaluate(
-        [
-            ReadingEvent(
-                datetime.fromtimestamp(r.time_ns / 1e9, UTC),
-                r.farm_id,
-                r.site_id,
-                r.dev_eui,
-                r.metric,
-                r.value,
-                r.fault,
-            )
-            for r in batch
-        ]
-    )
+def on_bridge_readings(batch: Sequence[ReadingEvent]) -> list[Transition]:
+    """The sensor bridge's ``on_readings`` hook (``alerts.engine:on_bridge_readings``)."""
+    return evaluate(batch)
 
 
 def evaluate_detections(events: Sequence[DetectionEvent], now: datetime | None = None):
@@ -159,12 +143,12 @@ def unwedge(state: AlertState, horizon: datetime, at: datetime) -> None:
 
 def target_key(rule: Rule, r: ReadingEvent) -> str:
     if rule.device_eui or not r.site_id:
-        return f"device:{r.device_eui}"
+        return f"device:{r.dev_eui}"
     return f"site:{r.site_id}"
 
 
 def probe_key(r: ReadingEvent) -> str:
-    return f"probe:{r.device_eui}:{r.metric}"
+    return f"probe:{r.dev_eui}:{r.metric}"
 
 
 def probe_fault_rule(organisation_id: int) -> Rule:
@@ -190,7 +174,7 @@ class _Batch:
         self.horizon = now + MAX_CLOCK_SKEW
         horizon = self.horizon
         self.readings = sorted(
-            (r if r.time <= horizon else replace(r, time=now) for r in readings),
+            (r if r.time <= horizon else replace(r, time_ns=time_ns_of(now)) for r in readings),
             key=lambda r: r.time,
         )
         self.transitions: list[Transition] = []
@@ -241,7 +225,7 @@ class _Batch:
 
     def matching(self, r: ReadingEvent) -> list[Rule]:
         """Rules watching this reading, memoised per (farm, site, device, metric)."""
-        memo_key = (r.farm_id, r.site_id, r.device_eui, r.metric)
+        memo_key = (r.farm_id, r.site_id, r.dev_eui, r.metric)
         found = self.memo.get(memo_key)
         if found is None:
             found = self.memo[memo_key] = self._matching(r)
@@ -251,7 +235,7 @@ class _Batch:
         org = self.org_of.get(r.farm_id)
         found = []
         for rule in self.by_key.get((org, r.metric), ()):
-            if rule.device_eui and rule.device_eui != r.device_eui:
+            if rule.device_eui and rule.device_eui != r.dev_eui:
                 continue
             if rule.site_id and rule.site_id != r.site_id:
                 continue
@@ -299,7 +283,7 @@ class _Batch:
                         target_key=key,
                         farm_id=r.farm_id,
                         site_id=r.site_id,
-                        device_eui=r.device_eui,
+                        device_eui=r.dev_eui,
                         state=S.OK,
                     )
                 )
@@ -360,7 +344,7 @@ class _Batch:
         self.apply(state, rule, Judgement(verdict, None, note), r, subject_metric=r.metric)
         if state.state in (S.PENDING, S.FIRING):
             site = self.sites.get(r.site_id)
-            where = site.name if site else r.device_eui
+            where = site.name if site else r.dev_eui
             return f"{where} {metric_label(r.metric)}探头故障：{state.memory.get('fault', '')}"
         return ""
 
@@ -399,7 +383,7 @@ class _Batch:
     ) -> None:
         self.changed[state.pk] = state
         site = self.sites.get(r.site_id)
-        place = site.name if site else r.device_eui
+        place = site.name if site else r.dev_eui
         t, event = apply_judgement(
             state, rule, j, r.time, place, self.now, subject_metric=subject_metric
         )

@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 
 from alerts import live
 from alerts.models import AlertState, Incident, IncidentEvent, Rule
-from alerts.transports.messages import metric_label
 from farm.units import duration_text
 from sensors.faults import fault_label
 from vision.labels import class_label
+from vocabulary.metrics import metric_label, unit_of
 
 E = IncidentEvent.Kind
 P = ParamSpec("P")
@@ -44,25 +44,6 @@ def in_site_language(func: Callable[P, R]) -> Callable[P, R]:
 
 C = Rule.Condition
 
-UNITS = {
-    "do": "mg/L",
-    "tan": "mg/L",
-    "nh3": "mg/L",
-    "nitrite": "mg/L",
-    "water_temp": "°C",
-    "air_temp": "°C",
-    "soil_temp": "°C",
-    "salinity": "ppt",
-    "soil_vwc": "%",
-    "air_rh": "%",
-    "do_sat": "%",
-    "battery_v": "V",
-    "battery_pct": "%",
-    "soil_ec": "µS/cm",
-    "turbidity": "NTU",
-    "water_level": "cm",
-}
-
 _WORDS = {
     C.ABOVE: "高于",
     C.BELOW: "低于",
@@ -77,7 +58,7 @@ _WORDS = {
 def fmt(value: float | None, metric: str) -> str:
     if value is None:
         return ""
-    unit = UNITS.get(metric, "")
+    unit = unit_of(metric)
     return f"{value:.2f}".rstrip("0").rstrip(".") + (f" {unit}" if unit else "")
 
 

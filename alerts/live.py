@@ -13,8 +13,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from alerts.events import Transition
 from farm.consumers import farm_group
+from vocabulary.events import Transition
 
 log = logging.getLogger(__name__)
 

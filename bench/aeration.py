@@ -81,7 +81,7 @@ def world(n: int, app: str):
 def hook_cost(batches: int = 50, size: int = 5000) -> float:
     """Microseconds per call of the aeration hook on a batch without relay or auto-pond DO."""
     from aeration import bridge_hook
-    from sensors.bridge.pipeline import ReadingEvent
+    from vocabulary.events import ReadingEvent
 
     metrics = ("do", "water_temp", "ph", "do_sat", "battery_v", "rssi", "snr")
     batch = [

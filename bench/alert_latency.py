@@ -734,8 +734,8 @@ def run_throughput() -> dict[str, Any]:
     import random
 
     from alerts.engine import evaluate
-    from alerts.events import ReadingEvent
     from alerts.models import AlertState
+    from vocabulary.events import ReadingEvent
 
     _, nodes = build_throughput_world()
     rng = random.Random(3)
@@ -753,7 +753,7 @@ def run_throughput() -> dict[str, Any]:
             for farm_id, site_id, eui in nodes:
                 for metric, base in BASE_VALUES.items():
                     value = base + rng.gauss(0, 0.02 * abs(base))
-                    out.append(ReadingEvent(at, farm_id, site_id, eui, metric, value))
+                    out.append(ReadingEvent.at(at, farm_id, site_id, eui, metric, value))
         return out
 
     evaluate(batch())  # creates the states
@@ -803,8 +803,8 @@ def main() -> None:
 
         django.setup()
         from django.core.management import call_command
-
         from farm.config import load
+
         from sensors.timeseries import TimeSeries
 
         config = load()

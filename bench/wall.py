@@ -202,8 +202,8 @@ def seed(ponds: int, ts) -> tuple[list, int]:
 def uplink(ts, pond, farm_id: int, do: float) -> None:
     """What the bridge does with one stored uplink."""
     from monitoring.live import on_bridge_readings
-    from sensors.bridge.pipeline import ReadingEvent
     from sensors.timeseries import Point, to_ns
+    from vocabulary.events import ReadingEvent
 
     when = to_ns(datetime.now(UTC))
     eui = f"{pond.pk:016x}"

@@ -16,8 +16,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from monitoring.thresholds import Limit, limits_by_metric, site_rules
-from sensors.codecs.base import CANONICAL_UNITS, metric_label
 from sensors.timeseries import METRIC_MEASUREMENT, BandSample, InfluxError, TimeSeries, bucket_for
+from vocabulary.metrics import CANONICAL_UNITS, metric_label
 
 RANGES = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 MAX_SPAN = timedelta(days=366)

@@ -16,20 +16,20 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from alerts.engine import on_bridge_readings as evaluate_batch
-from alerts.events import Transition
 from farm.consumers import farm_group
+from vocabulary.events import ReadingEvent, Transition
 
 log = logging.getLogger(__name__)
 
 
-def on_bridge_readings(batch: Sequence) -> list[Transition]:
+def on_bridge_readings(batch: Sequence[ReadingEvent]) -> list[Transition]:
     """The alert engine, then one live message per site that reported."""
     transitions = evaluate_batch(batch)
     publish_readings(batch)
     return transitions
 
 
-def reading_messages(batch: Sequence) -> list[tuple[int, dict]]:
+def reading_messages(batch: Sequence[ReadingEvent]) -> list[tuple[int, dict]]:
     """(farm id, payload) per site of the batch, stamped with its newest reading."""
     newest: dict[tuple[int, int], int] = {}
     for r in batch:
@@ -43,7 +43,7 @@ def reading_messages(batch: Sequence) -> list[tuple[int, dict]]:
     ]
 
 
-def publish_readings(batch: Sequence) -> None:
+def publish_readings(batch: Sequence[ReadingEvent]) -> None:
     items = reading_messages(batch)
     layer = get_channel_layer()
     if not items or layer is None:

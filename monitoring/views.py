@@ -27,9 +27,9 @@ from farm import access
 from farm.exports import _safe_cell
 from farm.models import Farm, Site
 from monitoring import charts, dawn, frames, wall, water_now
-from sensors.codecs.base import metric_label
 from sensors.timeseries import METRIC_MEASUREMENT, InfluxError, TimeSeries
 from vision.models import Camera
+from vocabulary.metrics import metric_label
 
 log = logging.getLogger(__name__)
 STALE_MS = int(water_now.STALE_AFTER.total_seconds() * 1000)

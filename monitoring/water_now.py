@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from monitoring.thresholds import WORDS, Limit, level_of, limits_by_metric, site_rules
-from sensors.codecs.base import CANONICAL_UNITS
 from sensors.faults import fault_label
 from sensors.timeseries import SitesNow, TimeSeries
+from vocabulary.metrics import CANONICAL_UNITS
 
 # Three reporting intervals of a node that reports every 10 minutes.
 STALE_AFTER = timedelta(seconds=getattr(settings, "MONITORING_STALE_AFTER_S", 1800))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sensors.codecs.base import CANONICAL_UNITS
+from vocabulary.metrics import CANONICAL_UNITS
 
 
 class CalibrationError(ValueError):

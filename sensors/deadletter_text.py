@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
-from sensors.codecs.base import metric_label
+from vocabulary.metrics import metric_label
 
 # (pattern of the stored text, translatable template). Groups named ``metric`` are shown as
 # the metric's name; every other group as code.

@@ -18,9 +18,9 @@ from django.shortcuts import render
 from django.utils import translation
 
 from farm import access
-from sensors.codecs.base import CANONICAL_UNITS, metric_label
 from sensors.models import DeadLetter, Device
 from sensors.timeseries import METRIC_MEASUREMENT, InfluxError, Sample, TimeSeries
+from vocabulary.metrics import CANONICAL_UNITS, metric_label
 
 log = logging.getLogger(__name__)
 

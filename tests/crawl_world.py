@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from alerts import rule_templates
 from alerts.engine import evaluate
-from alerts.events import ReadingEvent
 from alerts.models import Incident, NotificationPolicy, Silence
 from farm.demo import seed_demo
 from farm.models import Organisation, Plot, Pond
@@ -24,6 +23,7 @@ from sensors.simulator import Fleet, register_fleet
 from traceability.demo import seed_trace_demo
 from vision.detectors.base import Detection as FrameDetection
 from vision.models import Camera, Detection, DetectionModel
+from vocabulary.events import ReadingEvent
 
 INSECTS = ["aphid", "beetle", "moth"]
 FISH = ["fish", "white_spot", "red_ulcer"]
@@ -106,7 +106,7 @@ def _alerts() -> None:
         return start + timedelta(minutes=minutes)
 
     def reading(site, minutes, metric, value, eui="a000000000000001", fault=None):
-        return ReadingEvent(at(minutes), site.farm_id, site.pk, eui, metric, value, fault)
+        return ReadingEvent.at(at(minutes), site.farm_id, site.pk, eui, metric, value, fault)
 
     # Nine hours of DO at 4.0 mg/L: the cumulative rule fires (hours at or below 5 mg/L).
     evaluate([reading(pond, m, "do", 4.0) for m in range(0, 9 * 60 + 1, 30)], now=at(9 * 60))

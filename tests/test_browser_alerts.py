@@ -13,10 +13,10 @@ import pytest
 from django.db import connection
 
 from alerts.engine import evaluate
-from alerts.events import ReadingEvent
 from alerts.models import Incident, Rule
 from farm.demo import DEMO_PASSWORD
 from farm.models import Farm, Pond
+from vocabulary.events import ReadingEvent
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +39,7 @@ def low_oxygen_rule(farm: Farm) -> Rule:
 def raise_low_oxygen(farm: Farm, pond: Pond) -> None:
     """Evaluate a breaching reading as the bridge does: in a thread with no event loop
     (Playwright's sync API keeps one on the test's own thread)."""
-    reading = ReadingEvent(datetime.now(UTC), farm.pk, pond.pk, "a840410000000001", "do", 1.6)
+    reading = ReadingEvent.at(datetime.now(UTC), farm.pk, pond.pk, "a840410000000001", "do", 1.6)
 
     def run() -> None:
         try:

@@ -21,11 +21,11 @@ from django.db import connection
 
 from alerts import incidents
 from alerts.engine import evaluate
-from alerts.events import ReadingEvent
 from alerts.models import Incident, Rule
 from farm.demo import DEMO_PASSWORD
 from farm.models import Farm, Pond
 from tests.conftest import REPO, database_url_of_test_db, free_port, wait_http
+from vocabulary.events import ReadingEvent
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -106,7 +106,7 @@ def low_oxygen_rule(farm: Farm) -> Rule:
 
 
 def reading(farm: Farm, pond: Pond, value: float) -> None:
-    event = ReadingEvent(datetime.now(UTC), farm.pk, pond.pk, "a840410000000001", "do", value)
+    event = ReadingEvent.at(datetime.now(UTC), farm.pk, pond.pk, "a840410000000001", "do", value)
     in_worker(lambda: evaluate([event]))
 
 

@@ -24,7 +24,6 @@ from typing import Any
 
 import pytest
 
-from sensors.bridge.pipeline import ReadingEvent
 from sensors.models import Device
 from sensors.simulator import GATEWAYS, VirtualNode, chirpstack_up, up_topic
 from sensors.tests import conftest as ingest
@@ -37,6 +36,7 @@ from sensors.tests.conftest import (
     wait_until,
 )
 from sensors.timeseries import TimeSeries
+from vocabulary.events import ReadingEvent
 
 # The ingestion fixtures (a session Mosquitto, a throw-away InfluxDB database, a QoS 1
 # publisher), re-exported so pytest finds them here: tests/ does not see sensors/tests/conftest.

@@ -11,7 +11,7 @@ from aeration import automation, bridge_hook, control
 from aeration.automation import Situation, decide
 from aeration.models import Aerator, Command
 from alerts.models import AlertState, Rule
-from sensors.bridge.pipeline import ReadingEvent
+from vocabulary.events import ReadingEvent
 
 NIGHT = datetime(2026, 7, 20, 18, 30, tzinfo=UTC)  # 02:30 in Asia/Shanghai
 DAY = datetime(2026, 7, 20, 6, 0, tzinfo=UTC)  # 14:00

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from sensors.codecs import DecodeError, decode
-from sensors.codecs.base import CANONICAL_UNITS
 from sensors.codecs.dragino_lt import relay_command
+from vocabulary.metrics import CANONICAL_UNITS
 
 VECTORS = json.loads(
     (Path(__file__).parent / "data" / "dragino_lt22222l_vectors.json").read_text("utf-8")

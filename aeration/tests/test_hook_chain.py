@@ -7,8 +7,8 @@ import pytest
 from django.db import OperationalError
 
 from aeration import bridge_hook
-from sensors.bridge.mqtt import no_readings_hook, resolve_hook
-from sensors.bridge.pipeline import ReadingEvent
+from sensors.bridge.hooks import no_readings_hook, resolve_hook
+from vocabulary.events import ReadingEvent
 
 calls: list[str] = []
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 
-from alerts.events import ReadingEvent
 from alerts.models import ContactProfile, NotificationPolicy, Rule
 from farm.models import Farm, Membership, Organisation, Plot, Pond, Region, Role
+from vocabulary.events import ReadingEvent
 
 T0 = datetime(2026, 7, 20, 2, 0, tzinfo=UTC)  # 10:00 in Hubei
 NOWHERE = "http://127.0.0.1:9/"  # discard port: nothing answers
@@ -106,7 +106,7 @@ class World:
         fault=None,
     ) -> ReadingEvent:
         site = site or self.pond1
-        return ReadingEvent(at(minutes), site.farm_id, site.pk, eui, metric, value, fault)
+        return ReadingEvent.at(at(minutes), site.farm_id, site.pk, eui, metric, value, fault)
 
     def policy(self, **kw) -> NotificationPolicy:
         kw.setdefault("name", "默认")

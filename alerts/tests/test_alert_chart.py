@@ -7,15 +7,15 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from farm.config import load
 
 from alerts import chart
 from alerts.engine import evaluate
-from alerts.events import ReadingEvent
 from alerts.models import Incident
 from alerts.tests import alert_fixtures
 from alerts.tests.alert_fixtures import World, at
-from farm.config import load
 from sensors.timeseries import Point, TimeSeries, to_ns
+from vocabulary.events import ReadingEvent
 
 world = alert_fixtures.world
 
@@ -39,7 +39,7 @@ def test_chart_shows_the_readings_around_the_event_and_the_limit(world: World, i
 
     world.rule(threshold=3.0)
     r = world.reading(0, 2.5)
-    evaluate([ReadingEvent(t(0), r.farm_id, r.site_id, r.device_eui, "do", 2.5)], now=t(0))
+    evaluate([ReadingEvent.at(t(0), r.farm_id, r.site_id, r.dev_eui, "do", 2.5)], now=t(0))
     incident = Incident.objects.get()
     influx.write(
         Point("water", {"site": str(world.pond1.pk)}, {"do": 6.0 - m / 30}, to_ns(t(m)))

@@ -8,11 +8,11 @@ import pytest
 
 from alerts import rule_templates
 from alerts.engine import evaluate, evaluate_detections, on_bridge_readings
-from alerts.events import DetectionEvent
 from alerts.forecast import project_dawn_oxygen
 from alerts.models import AlertState, Incident, IncidentEvent, Rule
 from alerts.tests import alert_fixtures
 from alerts.tests.alert_fixtures import World, at
+from vocabulary.events import DetectionEvent
 
 world = alert_fixtures.world
 
@@ -181,7 +181,7 @@ def test_dawn_forecast_warns_at_the_evening_reading_and_clears_next_morning(worl
 
     def reading(when: datetime, value: float):
         r = world.reading(0, value)
-        return type(r)(when.astimezone(UTC), r.farm_id, r.site_id, r.device_eui, "do", value)
+        return type(r).at(when.astimezone(UTC), r.farm_id, r.site_id, r.dev_eui, "do", value)
 
     evaluate([reading(local, 9.0)], now=local)
     assert not Incident.objects.exists()
@@ -197,7 +197,7 @@ def test_dawn_forecast_warns_at_the_evening_reading_and_clears_next_morning(worl
 
 
 def test_bridge_batches_are_accepted_as_the_bridge_builds_them(world: World):
-    from sensors.bridge.pipeline import ReadingEvent as BridgeReading
+    from vocabulary.events import ReadingEvent as BridgeReading
 
     world.rule(threshold=3.0)
     ns = int(datetime.now(UTC).timestamp() * 1e9)

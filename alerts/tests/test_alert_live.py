@@ -12,10 +12,10 @@ from asgiref.sync import async_to_sync, sync_to_async
 
 import tests.conftest as e2e
 from alerts.engine import evaluate
-from alerts.events import ReadingEvent
 from alerts.models import Incident, Rule
 from farm.models import Farm, Pond
 from tests.test_websocket import session_cookie
+from vocabulary.events import ReadingEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 asgi_server = e2e.asgi_server
@@ -44,7 +44,7 @@ def test_a_firing_transition_is_pushed_to_the_farm_page_of_its_operator(asgi_ser
         severity="critical",
     )
     now = datetime(2026, 7, 20, 20, 30, tzinfo=UTC)
-    reading = ReadingEvent(now, farm.pk, pond.pk, "a000000000000001", "do", 2.2)
+    reading = ReadingEvent.at(now, farm.pk, pond.pk, "a000000000000001", "do", 2.2)
     cookie = session_cookie(asgi_server, "farmer_wang")
     url = asgi_server.replace("http", "ws") + f"/ws/farms/{farm.pk}/"
     message = async_to_sync(_watch_while)(url, cookie, lambda: evaluate([reading], now=now))

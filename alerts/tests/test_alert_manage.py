@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from alerts import checks, manage, notify, rule_templates
 from alerts.engine import evaluate
-from alerts.events import ReadingEvent
 from alerts.models import (
     AlertState,
     Delivery,
@@ -26,6 +25,7 @@ from alerts.models import (
 from alerts.tests import alert_fixtures
 from alerts.tests.alert_fixtures import World, at
 from farm.models import Membership, Region, Role
+from vocabulary.events import ReadingEvent
 
 world = alert_fixtures.world
 
@@ -86,7 +86,7 @@ def rule_data(**kw) -> dict:
 
 def reading(world: World, when, value: float, site=None) -> ReadingEvent:
     site = site or world.pond1
-    return ReadingEvent(when, site.farm_id, site.pk, "a000000000000001", "do", value)
+    return ReadingEvent.at(when, site.farm_id, site.pk, "a000000000000001", "do", value)
 
 
 # --- rules ----------------------------------------------------------------------------

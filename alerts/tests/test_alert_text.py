@@ -68,6 +68,19 @@ def test_the_hours_below_rule_reports_hours_not_milligrams(world: World):
     assert incident.value_text == "8 小时" and "mg/L" not in incident.value_text
 
 
+@pytest.mark.parametrize(
+    "metric, threshold, value, unit",
+    [("ph", 9.0, 9.4, "pH"), ("orp", 400.0, 450.0, "mV"), ("soil_ph", 8.0, 8.5, "pH")],
+)
+def test_a_reading_is_worded_in_its_catalogue_unit(world: World, metric, threshold, value, unit):
+    world.rule(metric=metric, condition=C.ABOVE, threshold=threshold)
+    evaluate([world.reading(0, value, metric=metric)], now=at(0))
+    incident = Incident.objects.get()
+    assert incident.value_text == f"{value:g} {unit}"
+    assert incident.threshold_text == f"{threshold:g} {unit}"
+    assert incident.title.endswith(f"高于{threshold:g} {unit}")
+
+
 def test_a_probe_fault_is_named_in_the_incident_title(world: World):
     evaluate([world.reading(0, None, fault="no_response")], now=at(0))
     incident = Incident.objects.get(rule__condition=C.PROBE_FAULT)

@@ -9,7 +9,8 @@ from alerts.engine import MAX_CLOCK_SKEW, evaluate, on_bridge_readings
 from alerts.models import AlertState, Incident
 from alerts.tests import alert_fixtures
 from alerts.tests.alert_fixtures import World, at
-from sensors.bridge.pipeline import ReadingEvent as BridgeReading
+from vocabulary.events import ReadingEvent as BridgeReading
+from vocabulary.events import time_ns_of
 
 world = alert_fixtures.world
 
@@ -18,14 +19,14 @@ YEAR_2100 = datetime(2100, 1, 1, tzinfo=UTC)
 
 def test_a_reading_stamped_2100_does_not_silence_the_low_oxygen_alarm(world: World):
     world.rule(threshold=3.0, for_readings=4)
-    evaluate([replace(world.reading(0, 8.0), time=YEAR_2100)], now=at(0))
+    evaluate([replace(world.reading(0, 8.0), time_ns=time_ns_of(YEAR_2100))], now=at(0))
     evaluate([world.reading(minute, 1.0) for minute in range(1, 5)], now=at(5))
     assert Incident.objects.filter(resolved_at__isnull=True).count() == 1
 
 
 def test_the_state_never_records_a_last_seen_beyond_now_plus_the_skew(world: World):
     rule = world.rule(threshold=3.0)
-    evaluate([replace(world.reading(0, 8.0), time=YEAR_2100)], now=at(0))
+    evaluate([replace(world.reading(0, 8.0), time_ns=time_ns_of(YEAR_2100))], now=at(0))
     state = AlertState.objects.get(rule=rule)
     assert state.last_seen <= at(0) + MAX_CLOCK_SKEW
 

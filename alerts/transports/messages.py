@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from alerts.transports.base import Message
-from sensors.codecs.base import metric_label as codec_metric_label
+from vocabulary.metrics import metric_label as codec_metric_label
 
 SMS_SEGMENT_CHARS = 70  # UCS-2, needed by any Chinese character
 GSM7_SEGMENT_CHARS = 160  # GSM 03.38 default alphabet, plain English text

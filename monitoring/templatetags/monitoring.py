@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django import template
+from django.utils import translation
+
+from vocabulary.metrics import metric_label
 
 register = template.Library()
 
@@ -32,11 +35,7 @@ def arrow(trend: str) -> str:
 
 @register.filter
 def metric_name(metric: str) -> str:
-    """The metric's name in the active language (``sensors.codecs.base.metric_label``)."""
-    from django.utils import translation
-
-    from sensors.codecs.base import metric_label
-
+    """The metric's name in the active language (``vocabulary.metrics.metric_label``)."""
     return metric_label(metric, translation.get_language() or "zh-hans")
 
 

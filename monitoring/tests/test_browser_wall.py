@@ -17,9 +17,9 @@ from alerts.models import Rule
 from farm.demo import DEMO_PASSWORD
 from farm.models import Farm, Pond
 from monitoring.live import on_bridge_readings
-from sensors.bridge.pipeline import ReadingEvent
 from sensors.timeseries import Point, to_ns
 from tests.test_browser_live_pages import Server, in_worker
+from vocabulary.events import ReadingEvent
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 browser = e2e.browser

@@ -17,8 +17,8 @@ from farm.models import Pond
 from monitoring import wall
 from monitoring.live import reading_messages
 from monitoring.tests.conftest import low_do_rule, water
-from sensors.bridge.pipeline import ReadingEvent
 from vision.models import Camera, Detection
+from vocabulary.events import ReadingEvent
 
 JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
 

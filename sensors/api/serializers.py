@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from sensors.codecs.base import CANONICAL_UNITS
 from sensors.models import Device
+from vocabulary.metrics import CANONICAL_UNITS
 
 # The longest range one request may cover: beyond it even hourly roll-ups make a
 # response no chart needs; ask for consecutive ranges instead.

@@ -18,9 +18,9 @@ from rest_framework.response import Response
 from farm import access
 from farm.models import Site
 from sensors.api import serializers
-from sensors.codecs.base import CANONICAL_UNITS
 from sensors.models import Device
 from sensors.timeseries import InfluxError, InfluxUnavailable, TimeSeries, bucket_for
+from vocabulary.metrics import CANONICAL_UNITS
 
 log = logging.getLogger(__name__)
 

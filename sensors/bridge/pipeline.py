@@ -38,50 +38,16 @@ from sensors.bridge.events import (
 )
 from sensors.calibration import CalibrationError, Linear, parse_calibration
 from sensors.timeseries import METRIC_MEASUREMENT, device_tags, encode_line, tag_set
+from vocabulary.events import ReadingEvent
+from vocabulary.metrics import PLAUSIBLE
 
 if TYPE_CHECKING:
     from sensors.bridge.config import BridgeConfig
 
-__all__ = ["Dedup", "Pipeline", "ReadingEvent", "DeadLetterRow", "Counters", "DeviceDirectory"]
+__all__ = ["Dedup", "Pipeline", "DeadLetterRow", "Counters", "DeviceDirectory"]
 
 log = logging.getLogger(__name__)
 
-# Plausible ranges per canonical metric, after calibration. Sources: domain.md §6
-# (probe ranges: DO 0–20 mg/L and 0–200 %, soil VWC 0–100 %, EC 0–20 000 µS/cm,
-# soil pH 3–9, soil temperature −40…85 °C, NPK up to 1999 mg/kg); the rest are
-# physical limits of the quantity (pH 0–14, RH 0–100 %, LoRa RSSI/SNR).
-PLAUSIBLE: dict[str, tuple[float, float]] = {
-    "soil_vwc": (0.0, 100.0),
-    "soil_temp": (-40.0, 85.0),
-    "soil_ec": (0.0, 20000.0),
-    "soil_ph": (3.0, 9.0),
-    "soil_n": (0.0, 1999.0),
-    "soil_p": (0.0, 1999.0),
-    "soil_k": (0.0, 1999.0),
-    "air_temp": (-40.0, 85.0),
-    "air_rh": (0.0, 100.0),
-    "water_temp": (-2.0, 50.0),
-    "do": (0.0, 20.0),
-    "do_sat": (0.0, 200.0),
-    "ph": (0.0, 14.0),
-    "orp": (-2000.0, 2000.0),
-    "tan": (0.0, 100.0),
-    "nh3": (0.0, 10.0),
-    "nitrite": (0.0, 100.0),
-    "salinity": (0.0, 70.0),
-    "turbidity": (0.0, 4000.0),
-    "water_level": (-1000.0, 100000.0),
-    "battery_v": (0.0, 30.0),
-    "battery_pct": (0.0, 100.0),
-    "rssi": (-200.0, 0.0),
-    "snr": (-30.0, 30.0),
-    "relay1": (0.0, 1.0),
-    "relay2": (0.0, 1.0),
-    "current_a1": (0.0, 655.0),  # what the relay frame's u16 of 0.01 A can carry
-    "current_a2": (0.0, 655.0),
-    "aci1_ma": (0.0, 30.0),  # 4-20 mA loop; under 4 mA is a broken loop, kept visible
-    "aci2_ma": (0.0, 30.0),
-}
 # Salinity assumed for DO saturation when the node does not measure it (ppt).
 # Brackish ponds vary too much to guess: without a reading no do_sat is derived.
 POND_SALINITY = {"fresh": 0.0, "sea": 35.0}
@@ -98,20 +64,6 @@ class DeviceInfo:
     site_id: int | None
     farm_id: int
     salinity_ppt: float | None
-
-
-@dataclass(slots=True)
-class ReadingEvent:
-    """One reading handed to ``on_readings``: faulted ones carry ``fault`` and no value."""
-
-    device_id: int
-    dev_eui: str
-    site_id: int | None
-    farm_id: int
-    metric: str
-    value: float | None
-    time_ns: int
-    fault: str | None = None
 
 
 # A dead letter keeps the first 4 KiB of its message, with the full size and SHA-256:

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from sensors.bridge.pipeline import ReadingEvent
 from sensors.models import DeadLetter, Device
 from sensors.simulator import Fleet, chirpstack_up, register_fleet, up_topic
 from sensors.tests.conftest import (
@@ -20,6 +19,7 @@ from sensors.tests.conftest import (
     wait_until,
 )
 from sensors.timeseries import TimeSeries
+from vocabulary.events import ReadingEvent
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sensors.codecs import Decoded, DecodeError, decode, profiles
-from sensors.codecs.base import CANONICAL_UNITS
 from sensors.codecs.sensecap import crc16_kermit
+from vocabulary.metrics import CANONICAL_UNITS
 
 RANDOM_PAYLOADS = 100_000
 SEED = 20261125

@@ -7,8 +7,8 @@ import math
 import pytest
 
 from sensors.codecs import DecodeError, decode
-from sensors.codecs.base import CANONICAL_UNITS
 from sensors.codecs.sensecap import crc16_kermit
+from vocabulary.metrics import CANONICAL_UNITS
 
 VECTORS_FILE = "vendor_vectors_dev.json"
 

@@ -1,4 +1,4 @@
-"""Vision results handed to the alert engine as ``alerts.events.DetectionEvent`` values.
+"""Vision results handed to the alert engine as ``vocabulary.events.DetectionEvent`` values.
 
 The engine judges "objects of one class seen by one camera in one period" against the rules of
 the site, so detections are grouped per camera and class before they are handed over. Which
@@ -12,8 +12,8 @@ import logging
 from collections.abc import Iterable, Sequence
 
 from alerts.engine import evaluate_detections
-from alerts.events import DetectionEvent
 from vision.models import Detection, TrapPhoto
+from vocabulary.events import DetectionEvent
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from alerts.events import DetectionEvent
 from sensors.timeseries import TimeSeries
 from vision.models import Camera, Detection
 from vision.services.alerting import camera_key
+from vocabulary.events import DetectionEvent
 
 SURFACE_CLASSES = ("gasping", "crowding")
 EVENT_CLASS = "corroborated_hypoxia"

@@ -19,7 +19,6 @@ from django.core.files.base import ContentFile
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from alerts.events import DetectionEvent
 from sensors.timeseries import InfluxError, TimeSeries
 from vision.capture import Backoff
 from vision.detectors.base import Detection as FrameDetection
@@ -30,6 +29,7 @@ from vision.services.counts import count_points, write_points
 from vision.services.hypoxia import SURFACE_CLASSES, corroborate_hypoxia
 from vision.snapshot import annotate, encode_jpeg
 from vision.tracking import TrackEvent
+from vocabulary.events import DetectionEvent
 
 log = logging.getLogger(__name__)
 
