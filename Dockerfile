@@ -11,4 +11,4 @@ RUN pip install torch torchvision --index-url "$TORCH_INDEX_URL"
 COPY . .
 RUN pip install .
 EXPOSE 8000
-CMD ["uvicorn", "farm.asgi:application", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "agrimon.asgi:application", "--host", "0.0.0.0", "--port", "8000"]

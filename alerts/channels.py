@@ -3,7 +3,7 @@
 The one registry both sides read: delivery builds a channel's transport from it, and
 every form offers only the channels it lists as configured (the others are shown as
 "未配置" and refused). ``settings.ALERT_TRANSPORTS`` comes from the environment
-(``farm.config.alert_transports``); a channel missing there is not configured.
+(``agrimon.config.alert_transports``); a channel missing there is not configured.
 
 Web push needs a VAPID key pair; unless one is given, it is generated on first use and
 kept (mode 0600) in the state directory, so it survives restarts and every process of

@@ -37,7 +37,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "farm.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agrimon.settings")
 
 from bench.scratch import scratch_database  # noqa: E402
 from tests.servers import PrivateBroker, PrivateInflux, wait_for  # noqa: E402

@@ -118,7 +118,7 @@ def bench_env(state: Path, influx_db: str) -> dict[str, str]:
     """
     return dict(
         os.environ,
-        DJANGO_SETTINGS_MODULE="farm.settings",
+        DJANGO_SETTINGS_MODULE="agrimon.settings",
         AGRIMON_ENV="development",
         DEBUG="0",
         DATABASE_URL=DATABASE_URL,
@@ -524,7 +524,7 @@ def publish_background(
 def run_latency(args: argparse.Namespace, procs: Processes, influx_db: str) -> dict[str, Any]:
     import paho.mqtt.client as mqtt
 
-    from farm import celery_app
+    from agrimon import celery_app
     from sensors.simulator import Fleet
 
     robot = start_robot()
@@ -563,7 +563,7 @@ def run_latency(args: argparse.Namespace, procs: Processes, influx_db: str) -> d
                 "-m",
                 "celery",
                 "-A",
-                "farm",
+                "agrimon",
                 "worker",
                 "--concurrency",
                 "2",
@@ -803,8 +803,8 @@ def main() -> None:
 
         django.setup()
         from django.core.management import call_command
-        from farm.config import load
 
+        from agrimon.config import load
         from sensors.timeseries import TimeSeries
 
         config = load()

@@ -24,7 +24,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "farm.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agrimon.settings")
 
 import django  # noqa: E402
 

@@ -42,7 +42,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "farm.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agrimon.settings")
 
 from bench.scratch import scratch_database  # noqa: E402
 
@@ -170,7 +170,7 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    from farm.config import load
+    from agrimon.config import load
     from sensors.simulator import Fleet, register_fleet
     from sensors.timeseries import TimeSeries
 

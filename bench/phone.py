@@ -4,7 +4,7 @@
 
 End to end through the real processes, as ``bench/alert_latency.py`` starts them: a
 private Mosquitto, one bridge (``run_bridge --on-readings alerts.engine:on_bridge_readings``),
-one Celery worker (prefork, concurrency 2), the web server (uvicorn, ``farm.asgi``) and
+one Celery worker (prefork, concurrency 2), the web server (uvicorn, ``agrimon.asgi``) and
 headless Chromium with a persistent profile, logged in as an operator of the farm, whose
 page has installed the phone app's service worker. While 100 simulated nodes publish
 normal uplinks at the background rate, each trial publishes one ChirpStack v4 uplink whose
@@ -248,8 +248,8 @@ def run(args: argparse.Namespace, procs: al.Processes, influx_db: str, env: dict
     import paho.mqtt.client as mqtt
     from playwright.sync_api import sync_playwright
 
+    from agrimon import celery_app
     from alerts.models import Incident, IncidentEvent
-    from farm import celery_app
     from sensors.simulator import Fleet
 
     ua_private, p256dh, auth, auth_b64 = subscription_keys()
@@ -288,7 +288,7 @@ def run(args: argparse.Namespace, procs: al.Processes, influx_db: str, env: dict
             "-m",
             "celery",
             "-A",
-            "farm",
+            "agrimon",
             "worker",
             "--concurrency",
             "2",
@@ -313,7 +313,7 @@ def run(args: argparse.Namespace, procs: al.Processes, influx_db: str, env: dict
             sys.executable,
             "-m",
             "uvicorn",
-            "farm.asgi:application",
+            "agrimon.asgi:application",
             "--host",
             "127.0.0.1",
             "--port",
@@ -515,7 +515,7 @@ def main() -> None:
         django.setup()
         from django.core.management import call_command
 
-        from farm.config import load
+        from agrimon.config import load
         from sensors.timeseries import TimeSeries
 
         config = load()

@@ -24,7 +24,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "farm.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agrimon.settings")
 
 from bench.scratch import scratch_database  # noqa: E402
 
@@ -59,7 +59,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with scratch_database(f"bench_pipeline_{uuid.uuid4().hex[:8]}"):
-        from farm.config import load
+        from agrimon.config import load
         from sensors.bridge.dedup import Dedup, SharedDedup
         from sensors.bridge.pipeline import Counters, DeviceDirectory, Pipeline
         from sensors.simulator import BurstTemplates, Fleet, register_fleet

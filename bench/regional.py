@@ -114,7 +114,7 @@ def main() -> None:
         INFLUX_URL=influx.url,
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}",
         INFLUX_DB=influx_db,
-        DJANGO_SETTINGS_MODULE="farm.settings",
+        DJANGO_SETTINGS_MODULE="agrimon.settings",
         AGRIMON_STATE_DIR=str(REPO / ".state" / "bench-regional"),
     )
     create_database()

@@ -36,7 +36,7 @@ def scratch_database(name: str, keep: bool = False) -> Iterator[str]:
     _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     _admin(f'CREATE DATABASE "{name}"')
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "farm.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agrimon.settings")
     try:
         import django
         from django.core.management import call_command

@@ -2,7 +2,7 @@
 
     python bench/wall.py [--ponds 200] [--trials 30] [--rate 10] [--keep]
 
-Real processes: uvicorn serving ``farm.asgi`` (one process, as the Procfile's web),
+Real processes: uvicorn serving ``agrimon.asgi`` (one process, as the Procfile's web),
 PostgreSQL, Redis (the Channels layer) and InfluxDB, and Debian's Chromium, headless,
 showing the wall in wall-screen mode at 1920×1080 as the demo user ``farmer_wang``,
 whose farm here has ``--ponds`` ponds each with a DO, temperature, pH and NH3 history.
@@ -146,7 +146,7 @@ def drop_database() -> None:
 def bench_env(state: Path, influx_db: str) -> dict[str, str]:
     return dict(
         os.environ,
-        DJANGO_SETTINGS_MODULE="farm.settings",
+        DJANGO_SETTINGS_MODULE="agrimon.settings",
         AGRIMON_ENV="development",
         DEBUG="0",
         DATABASE_URL=DATABASE_URL,
@@ -299,7 +299,7 @@ def main() -> None:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "farm.asgi:application", "--host", "127.0.0.1",
+            [sys.executable, "-m", "uvicorn", "agrimon.asgi:application", "--host", "127.0.0.1",
              "--port", str(port), "--log-level", "warning"],
             cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True,

@@ -1,5 +1,1 @@
-"""The Django project and the shared farm domain."""
-
-from farm.celery import app as celery_app
-
-__all__ = ["celery_app"]
+"""The shared farm domain: organisations, farms, sites, access rules and the farm pages."""

@@ -8,7 +8,7 @@ the user object the socket started with:
   its farms edited, the user saved (deactivated, password changed) or logged out.
   ``farm.signals`` sends ``access.changed`` to the user's group (``user_group``)
   after the change commits, from whichever process made it;
-* at most ``LIVE_RECHECK_SECONDS`` (``farm.config``) after the last check, before
+* at most ``LIVE_RECHECK_SECONDS`` (``agrimon.config``) after the last check, before
   an event is sent, for changes no signal reports (a farm moved to another
   organisation or region, rows changed with SQL or ``QuerySet.update``).
 

@@ -2,7 +2,7 @@
 
 Five wrong passwords for one user name from one address lock that pair out for
 ``AXES_COOLOFF_TIME``; another address, or the right password after the cool-off,
-still gets in. Settings live in ``farm.settings``.
+still gets in. Settings live in ``agrimon.settings``.
 """
 
 from __future__ import annotations

@@ -281,7 +281,7 @@ class TimeSeries:
     @classmethod
     def from_config(cls, config: Any = None, database: str | None = None) -> TimeSeries:
         if config is None:
-            from farm.config import load
+            from agrimon.config import load
 
             config = load()
         return cls(

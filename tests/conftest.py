@@ -55,7 +55,7 @@ def demo_committed(transactional_db):
 
 @pytest.fixture
 def asgi_server(demo_committed, tmp_path) -> Iterator[str]:
-    """uvicorn serving ``farm.asgi`` on a free port, against the test database."""
+    """uvicorn serving ``agrimon.asgi`` on a free port, against the test database."""
     port = free_port()
     env = dict(os.environ)
     env.update(
@@ -69,7 +69,7 @@ def asgi_server(demo_committed, tmp_path) -> Iterator[str]:
             sys.executable,
             "-m",
             "uvicorn",
-            "farm.asgi:application",
+            "agrimon.asgi:application",
             "--host",
             "127.0.0.1",
             "--port",

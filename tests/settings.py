@@ -12,8 +12,8 @@ os.environ.setdefault("YOLO_OFFLINE", "1")
 
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
-from farm.settings import *  # noqa: E402, F403
-from farm.settings import DATABASES  # noqa: E402
+from agrimon.settings import *  # noqa: E402, F403
+from agrimon.settings import DATABASES  # noqa: E402
 
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured(

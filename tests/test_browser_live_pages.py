@@ -50,7 +50,7 @@ class Server:
             DJANGO_SETTINGS_MODULE="tests.server_settings",
         )
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "farm.asgi:application", "--host", "127.0.0.1",
+            [sys.executable, "-m", "uvicorn", "agrimon.asgi:application", "--host", "127.0.0.1",
              "--port", str(self.port), "--log-level", "warning"],
             cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip

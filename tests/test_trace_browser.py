@@ -36,7 +36,7 @@ def trace_server(demo_committed, tmp_path) -> Iterator[str]:
         AGRIMON_STATE_DIR=str(tmp_path / "state"),
         DJANGO_SETTINGS_MODULE="tests.server_settings",
     )
-    cmd = [sys.executable, "-m", "uvicorn", "farm.asgi:application", "--host", "127.0.0.1",
+    cmd = [sys.executable, "-m", "uvicorn", "agrimon.asgi:application", "--host", "127.0.0.1",
            "--port", str(port), "--log-level", "warning"]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"

@@ -39,7 +39,7 @@ def server_rechecking_every_event(demo_committed, tmp_path) -> Iterator[str]:
         DJANGO_SETTINGS_MODULE="tests.server_settings",
         LIVE_RECHECK_SECONDS="0",
     )
-    cmd = [sys.executable, "-m", "uvicorn", "farm.asgi:application", "--port", str(port)]
+    cmd = [sys.executable, "-m", "uvicorn", "agrimon.asgi:application", "--port", str(port)]
     proc = subprocess.Popen(
         [*cmd, "--host", "127.0.0.1", "--log-level", "warning"],
         cwd=REPO,

@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from django.test import Client
 
-from farm.config import load
+from agrimon.config import load
 from farm.demo import DEMO_PASSWORD
 from sensors.timeseries import TimeSeries
 from tests.crawl_world import populate

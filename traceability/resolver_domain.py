@@ -1,6 +1,6 @@
 """The public origin every printed QR code carries, and whether codes may be printed with it.
 
-``RESOLVER_DOMAIN`` (environment, read once by ``farm.config``) names it: a host such as
+``RESOLVER_DOMAIN`` (environment, read once by ``agrimon.config``) names it: a host such as
 ``trace.example.cn`` (``https`` assumed) or an origin with its scheme, such as
 ``http://192.168.1.20:8000`` for a demo reached over the local network.
 

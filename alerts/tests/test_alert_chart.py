@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from farm.config import load
 
+from agrimon.config import load
 from alerts import chart
 from alerts.engine import evaluate
 from alerts.models import Incident

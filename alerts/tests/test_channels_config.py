@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import stat
 
+from agrimon.config import load
 from alerts import channels
 from alerts.channels import TransportNotConfigured
-from farm.config import load
 
 BASE = {"AGRIMON_STATE_DIR": "/tmp/agrimon-test-state"}
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import redis
 from django.db import connection
 
-from farm.celery import app
+from agrimon.celery import app
 
 REPO = Path(__file__).resolve().parents[2]
 BROKER = "redis://127.0.0.1:6379/5"
@@ -102,7 +102,7 @@ def celery_worker(
             "-m",
             "celery",
             "-A",
-            "farm",
+            "agrimon",
             "worker",
             "-P",
             "threads",

@@ -4,7 +4,7 @@ and the test's channels (``ALERT_TEST_TRANSPORTS``, JSON) when it gives them."""
 import json
 import os
 
-from farm.settings import *  # noqa: F403
+from agrimon.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALERT_DELIVERY_BACKOFF_S = (0.2, 1.0)

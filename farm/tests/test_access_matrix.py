@@ -639,7 +639,7 @@ def _ws_routes() -> list[tuple[str, list[str]]]:
     """(route, kwargs) of every WebSocket pattern, through nested routers."""
     from channels.routing import URLRouter
 
-    from farm.routing import websocket_urlpatterns
+    from agrimon.routing import websocket_urlpatterns
 
     found: list[tuple[str, list[str]]] = []
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from farm.config import DEV_SECRET_KEY, ImproperlyConfiguredEnv, load
+from agrimon.config import DEV_SECRET_KEY, ImproperlyConfiguredEnv, load
 
 # A key as ``secrets.token_urlsafe(50)`` makes one (fixed here so the test is stable).
 STRONG_KEY = "q7Vd2LmX9pR4tWzK1cN8bHs0yFj3uGe6aQo5iTr-Ml_ZkYvBnC2wEx7PhDg4JfUs"

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from farm.config import ImproperlyConfiguredEnv, load, secret_key_problem
+from agrimon.config import ImproperlyConfiguredEnv, load, secret_key_problem
 from farm.tests.test_config import SAFE, STRONG_KEY
 
 
@@ -65,7 +65,7 @@ def _django_settings(env: dict[str, str]) -> subprocess.CompletedProcess:
     """Import the real settings module in a fresh interpreter with ``env``."""
     code = (
         "import json, django.conf as c, os;"
-        "os.environ['DJANGO_SETTINGS_MODULE']='farm.settings';"
+        "os.environ['DJANGO_SETTINGS_MODULE']='agrimon.settings';"
         "s=c.settings;"
         "print(json.dumps({k: getattr(s, k, None) for k in ("
         "'SECURE_HSTS_SECONDS','SESSION_COOKIE_SECURE','CSRF_COOKIE_SECURE',"

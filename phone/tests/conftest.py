@@ -42,7 +42,7 @@ def phone_server(demo_committed, tmp_path, vapid_keys) -> Iterator[str]:  # noqa
         DJANGO_SETTINGS_MODULE="phone.tests.server_settings",
         PHONE_TEST_VAPID_PRIVATE_KEY=vapid_keys[0],
     )
-    cmd = [sys.executable, "-m", "uvicorn", "farm.asgi:application"]
+    cmd = [sys.executable, "-m", "uvicorn", "agrimon.asgi:application"]
     cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     proc = subprocess.Popen(cmd, cwd=REPO, env=env)
     base = f"http://127.0.0.1:{port}"

@@ -11,10 +11,10 @@ from django.contrib.staticfiles import finders
 from django.test import Client, override_settings
 from PIL import Image
 
+from agrimon.config import load
 from alerts.tests import alert_fixtures
 from alerts.tests.alert_fixtures import World
 from alerts.transports.webpush import generate_vapid_keys
-from farm.config import load
 from phone import home
 from sensors.models import Device, DeviceProfile
 from sensors.timeseries import Point, TimeSeries, device_tags, to_ns

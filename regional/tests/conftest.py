@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 
-from farm.config import load
+from agrimon.config import load
 from farm.demo import DEMO_PASSWORD, seed_demo
 from sensors.timeseries import TimeSeries
 
@@ -63,7 +63,7 @@ from tests.conftest import (  # noqa: E402
 
 @pytest.fixture
 def asgi_server(demo_committed, tmp_path) -> Iterator[str]:  # noqa: F811
-    """uvicorn serving ``farm.asgi`` on the test database, as ``tests.conftest`` starts it,
+    """uvicorn serving ``agrimon.asgi`` on the test database, as ``tests.conftest`` starts it,
     with more time to start: importing the whole project takes over 30 s on a busy machine."""
     port = free_port()
     env = dict(os.environ)
@@ -78,7 +78,7 @@ def asgi_server(demo_committed, tmp_path) -> Iterator[str]:  # noqa: F811
             sys.executable,
             "-m",
             "uvicorn",
-            "farm.asgi:application",
+            "agrimon.asgi:application",
             "--host",
             "127.0.0.1",
             "--port",

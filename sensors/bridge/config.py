@@ -1,4 +1,4 @@
-"""Typed bridge configuration, read once from ``farm.config`` and the command line."""
+"""Typed bridge configuration, read once from ``agrimon.config`` and the command line."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from farm.config import Config
+from agrimon.config import Config
 
 CHIRPSTACK_TOPICS = (
     "application/+/device/+/event/up",

@@ -17,7 +17,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from django.db import connections
 
-from farm.config import load
+from agrimon.config import load
 from farm.models import Farm, Organisation, Plot, Pond, Region
 from sensors.models import DeviceProfile
 from sensors.timeseries import TimeSeries

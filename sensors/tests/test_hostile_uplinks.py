@@ -24,7 +24,7 @@ import redis
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from farm.config import load
+from agrimon.config import load
 from sensors.bridge.dedup import Dedup, SharedDedup
 from sensors.bridge.events import EventError, Uplink, parse, settle_time
 from sensors.bridge.pipeline import (

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from farm.config import load
+from agrimon.config import load
 from sensors.timeseries import Point, TimeSeries, to_ns
 from vision.models import Camera, Detection
 from vision.services.hypoxia import EVENT_CLASS, corroborate_hypoxia

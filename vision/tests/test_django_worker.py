@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
-from farm.config import load
+from agrimon.config import load
 from sensors.timeseries import TimeSeries
 from vision.models import Camera, Detection, DetectionModel
 from vision.pipeline import CameraHealth, IntervalCounts

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from aeration.demo import seed_aerators, simulated_relays
 from aeration.relay_simulator import RelayFleet
-from farm.config import load
+from agrimon.config import load
 
 
 class Command(BaseCommand):

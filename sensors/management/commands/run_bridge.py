@@ -6,7 +6,7 @@ import logging
 
 from django.core.management.base import BaseCommand, CommandError
 
-from farm.config import load
+from agrimon.config import load
 from sensors.bridge.config import bridge_config
 from sensors.bridge.mqtt import Bridge
 

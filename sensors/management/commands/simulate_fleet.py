@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import paho.mqtt.client as mqtt
 from django.core.management.base import BaseCommand, CommandError
 
-from farm.config import load
+from agrimon.config import load
 from sensors.burst_publisher import BrokerError, BurstPublisher
 from sensors.simulator import BurstTemplates, Fleet, register_fleet
 

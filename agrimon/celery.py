@@ -4,7 +4,7 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "farm.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agrimon.settings")
 
 app = Celery("agrimon")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -1,4 +1,4 @@
-"""Django settings, built from the typed environment config in ``farm.config``."""
+"""Django settings, built from the typed environment config in ``agrimon.config``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from farm.config import BASE_DIR, load
+from agrimon.config import BASE_DIR, load
 
 CONFIG = load()
 CONFIG.check()
@@ -76,9 +76,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "farm.login_throttle.lockout_response"
 AXES_VERBOSE = False
 
-ROOT_URLCONF = "farm.urls"
-WSGI_APPLICATION = "farm.wsgi.application"
-ASGI_APPLICATION = "farm.asgi.application"
+ROOT_URLCONF = "agrimon.urls"
+WSGI_APPLICATION = "agrimon.wsgi.application"
+ASGI_APPLICATION = "agrimon.asgi.application"
 
 TEMPLATES = [
     {
@@ -197,7 +197,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(day_of_week="mon", hour=6, minute=30),
     },
 }
-# Notification channels configured by the environment (farm.config.alert_transports).
+# Notification channels configured by the environment (agrimon.config.alert_transports).
 ALERT_TRANSPORTS = CONFIG.alert_transports
 
 # Days a dead letter (a message the bridge could not store) is kept.
