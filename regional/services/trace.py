@@ -2,8 +2,9 @@
 
 Read-only over ``traceability``: lot states from the lots, releases and shipments from
 their EPCIS events in the period, hold reasons from the compliance gate (``gate.check``)
-for every harvested lot still waiting. A 承诺达标合格证 can be printed for a lot once it
-is released, so the certificates counted are the lots released in the period.
+for every harvested lot still waiting. A 承诺达标合格证 counts as issued when its producer
+printed it (``printing.certificate(record=True)`` keeps a ``PrintJob`` of kind certificate),
+so the certificates counted are those print records in the period, by the lot's county.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Substr
 
 from farm.models import Farm, Region
 from regional.services.period import Period
 from traceability import gate, vocab
-from traceability.models import Lot, TraceEvent
+from traceability.models import Lot, PrintJob, TraceEvent
 
 
 @dataclass
@@ -37,16 +38,13 @@ class CountyLots:
     shipped: int = 0  # shipping events in the period
     held: int = 0  # harvested lots the gate blocks now
     waiting: int = 0  # harvested lots the gate would pass
+    certificates: int = 0  # 合格证 issued (printed and recorded by the producer) in the period
     hold_kinds: Counter = field(default_factory=Counter)
 
     @property
     def hold_reasons(self) -> list[tuple[str, int]]:
         """(kind, lots) — a list: templates cannot iterate a Counter (``.items`` is a key)."""
         return sorted(self.hold_kinds.items())
-
-    @property
-    def certificates(self) -> int:
-        return self.released
 
 
 @dataclass
@@ -84,6 +82,19 @@ def traceability_overview(
             c.released += r["n"]
         else:
             c.shipped += r["n"]
+    issued = (
+        PrintJob.objects.filter(
+            lot__origin__farm__in=farm_ids,
+            kind=PrintJob.Kind.CERTIFICATE,
+            printed_at__gte=period.start,
+            printed_at__lt=period.end,
+        )
+        .values(c=Substr("lot__origin__farm__region__code", 1, 6))
+        .annotate(n=Sum("copies"))
+        .order_by()
+    )
+    for r in issued:
+        counties[r["c"]].certificates += r["n"]
     held: list[HeldLot] = []
     waiting = Lot.objects.filter(
         origin__farm__in=farm_ids, status=Lot.Status.HARVESTED
@@ -104,5 +115,6 @@ def traceability_overview(
         total.shipped += c.shipped
         total.held += c.held
         total.waiting += c.waiting
+        total.certificates += c.certificates
         total.hold_kinds.update(c.hold_kinds)
     return TraceReport(period, list(counties.values()), held, total)

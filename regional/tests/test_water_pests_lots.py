@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from regional.tests.world import WEEK, build
 from traceability import vocab
 from traceability.demo import seed_trace_demo
 from traceability.models import Lot, TraceEvent
+from traceability.printing import certificate
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +78,22 @@ def test_lots_held_with_reasons_released_and_shipped_per_county(demo, influx, ji
         assert county.released == events.filter(biz_step=vocab.RELEASE).count()
         assert county.shipped == events.filter(biz_step=vocab.SHIPPING).count()
     assert "CJ-LX-01" in page.content.decode()
+
+
+def test_certificates_issued_are_the_producers_recorded_prints_per_county(
+    demo, influx, jingzhou, settings
+):
+    settings.RESOLVER_DOMAIN = "trace.example.cn"  # codes are printed only for a public domain
+    seed_trace_demo()
+    released = Lot.objects.filter(status=Lot.Status.RELEASED).select_related("origin__farm")
+    lot = released.first()
+    assert lot is not None, "the trace demo releases a lot"
+    producer = get_user_model().objects.get(username="manager_honghu")
+    certificate(lot, producer, record=True)
+    certificate(lot, producer, record=True)  # printed again: two certificates handed out
+    certificate(lot, producer)  # viewed only, not issued
+    report = jingzhou.get("/regional/lots/?region=421000").context["report"]
+    county = next(c for c in report.counties if c.code == lot.origin.farm.region_id)
+    assert county.certificates == 2
+    assert report.total.certificates == 2
+    assert all(c.certificates == 0 for c in report.counties if c is not county)
