@@ -13,7 +13,7 @@ from aeration.demo import seed_aerators, simulated_relays
 from aeration.models import Aerator, Command
 from aeration.relay_simulator import RelayFleet
 from farm.demo import DEMO_PASSWORD
-from sensors.bridge.mqtt import resolve_hook
+from sensors.bridge.hooks import resolve_hook
 from tests.conftest import asgi_server, browser, demo_committed  # noqa: F401
 
 from .conftest import BridgeThread, make_bridge_config, wait_until

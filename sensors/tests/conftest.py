@@ -170,7 +170,7 @@ class BridgeThread:
     """The bridge's run loop in a thread of the test process, stopped like SIGTERM would."""
 
     def __init__(self, config, on_readings=None) -> None:
-        from sensors.bridge.mqtt import Bridge
+        from sensors.bridge.runner import Bridge
 
         self.bridge = Bridge(config, on_readings=on_readings)
         self.error: BaseException | None = None

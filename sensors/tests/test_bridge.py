@@ -263,7 +263,7 @@ def test_readings_wait_for_the_alert_hook_while_its_database_is_away(
 
 def test_a_batch_the_hook_rejects_for_good_is_dropped_and_counted(tmp_path):
     """One bad batch must not stall the ones behind it."""
-    from sensors.bridge.mqtt import Bridge
+    from sensors.bridge.runner import Bridge
 
     calls: list[int] = []
 
@@ -275,9 +275,9 @@ def test_a_batch_the_hook_rejects_for_good_is_dropped_and_counted(tmp_path):
     config = make_bridge_config("mqtt://127.0.0.1:1", "http://127.0.0.1:1", "x", tmp_path)
     b = Bridge(config, on_readings=hook)  # never started: only the hook queue is exercised
     event = ReadingEvent(1, "0011223344556677", None, 1, "do", 5.0, 1)
-    b.hook_backlog.extend([[event], [event, event]])
+    b.hooks.batches.extend([[event], [event, event]])
     b.counters.hook_pending += 3
-    b.run_hook()
+    b.hooks.run()
     assert calls == [1, 2] and b.counters.hook_dropped == 1 and b.counters.hook_pending == 0
 
 

@@ -209,14 +209,14 @@ def test_uplinks_published_after_a_broker_crash_before_the_group_resubscribes_ar
     b = BridgeThread(config_b).start()
     try:
         members = (a.bridge, b.bridge)
-        wait_until(lambda: any(m.keeper for m in members), 30, "a member to hold the keeper")
+        wait_until(lambda: any(m.mqtt.keeper for m in members), 30, "a member to hold the keeper")
         held = time.time()
         wait_until(lambda: broker.saved_since(held), 30, "the keeper's session on disk", 0.2)
         broker.kill()
         # The members come back only after the publisher: Mosquitto restores no shared
         # subscription, so until then only the keeper's session receives these.
         for member in members:
-            member.client.loop_stop()
+            member.mqtt.client.loop_stop()
         broker.start()
         host, port = broker.url.removeprefix("mqtt://").split(":")
         publisher = BurstPublisher(host, int(port), "network-server")
@@ -229,7 +229,7 @@ def test_uplinks_published_after_a_broker_crash_before_the_group_resubscribes_ar
         assert publisher.wait_acked(30)
         publisher.close()
         for member in members:
-            member.client.loop_start()
+            member.mqtt.client.loop_start()
         wait_until(lambda: count_uplinks(influx) >= len(sent), 60, "every uplink in InfluxDB")
         wait_until(lambda: all(not m.inbox for m in members), 30, "both idle")
         assert count_uplinks(influx) == len(sent)
@@ -269,7 +269,7 @@ def test_the_keeper_session_holds_no_queue_between_restarts(
     bridge = BridgeThread(config).start()
     publisher = Publisher(broker.url)
     try:
-        keeper = wait_until(lambda: bridge.bridge.keeper, 30, "the bridge to hold the keeper")
+        keeper = wait_until(lambda: bridge.bridge.mqtt.keeper, 30, "the bridge to hold the keeper")
         wait_until(lambda: keeper.steady, 30, "the keeper's steady connection")
         # More than the broker's in-flight window (1,000): unacknowledged copies would queue.
         sent = []

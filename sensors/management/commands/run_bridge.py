@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from agrimon.config import load
 from sensors.bridge.config import bridge_config
-from sensors.bridge.mqtt import Bridge
+from sensors.bridge.runner import Bridge
 
 
 class Command(BaseCommand):
