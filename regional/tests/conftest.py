@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 
@@ -12,7 +9,7 @@ import pytest
 from django.test import Client
 
 from agrimon.config import load
-from farm.demo import DEMO_PASSWORD, seed_demo
+from demo.farm import DEMO_PASSWORD, seed_demo
 from sensors.timeseries import TimeSeries
 
 
@@ -50,54 +47,6 @@ def influx(monkeypatch) -> Iterator[TimeSeries]:
         ts.close()
 
 
-# The project's real-server fixtures (Debian Chromium, the demo committed for another process).
-from tests.conftest import (  # noqa: E402
-    REPO,
-    browser,  # noqa: F401
-    database_url_of_test_db,
-    demo_committed,  # noqa: F401
-    free_port,
-    wait_http,
-)
-
-
-@pytest.fixture
-def asgi_server(demo_committed, tmp_path) -> Iterator[str]:  # noqa: F811
-    """uvicorn serving ``agrimon.asgi`` on the test database, as ``tests.conftest`` starts it,
-    with more time to start: importing the whole project takes over 30 s on a busy machine."""
-    port = free_port()
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=database_url_of_test_db(),
-        AGRIMON_STATE_DIR=str(tmp_path / "state"),
-        PYTHONUNBUFFERED="1",
-        DJANGO_SETTINGS_MODULE="tests.server_settings",
-    )
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "agrimon.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],  # fmt: skip
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{base}/accounts/login/", timeout=180, proc=proc)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+# The project's real-server fixtures: Debian Chromium, and uvicorn on the test database with
+# the demo committed for it (``asgi_server`` needs ``demo_committed`` in scope here too).
+from tests.conftest import asgi_server, browser, demo_committed  # noqa: E402, F401

@@ -6,15 +6,18 @@ so the map really works with no internet (no tiles, fonts or scripts from elsewh
 
 from __future__ import annotations
 
+import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from alerts.live import publish_incident
 from alerts.models import Incident, Rule
-from farm.demo import DEMO_PASSWORD
+from demo.farm import DEMO_PASSWORD
 from farm.models import Farm
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -107,7 +110,25 @@ def test_county_reviewer_sees_only_their_county_on_a_phone(browser, asgi_server,
     context.close()
 
 
-def test_big_screen_updates_live_when_an_incident_opens(browser, asgi_server, shots):
+def publish_from_another_thread(farm_id: int, incident_id: int) -> None:
+    """Publish as the alert engine would, from a thread without an event loop.
+
+    Playwright's sync API keeps an asyncio loop running on the test's thread, where
+    ``async_to_sync`` refuses to run: ``alerts.live`` would log the failure and drop the
+    push (by design, a page missing an update must not fail an evaluation).
+    """
+
+    def publish() -> None:
+        try:
+            publish_incident(farm_id, incident_id, "opened")
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(publish).result()
+
+
+def test_big_screen_updates_live_when_an_incident_opens(browser, asgi_server, shots, caplog):
     context, page, outside = open_as(
         browser, asgi_server, "bureau_jingzhou", {"width": 1920, "height": 1080}
     )
@@ -118,9 +139,14 @@ def test_big_screen_updates_live_when_an_incident_opens(browser, asgi_server, sh
     page.wait_for_function(
         "document.querySelector('[data-testid=screen-critical]').textContent === '0'"
     )
+    # The refresh the socket's opening starts must be over, or it could read the new
+    # incident by itself and the test would pass without any push arriving.
+    page.wait_for_function("document.getElementById('screen').dataset.refreshing === '0'")
     farm = Farm.objects.get(name="新滩南美白对虾淡化养殖场")
     incident = _incident(farm, "高位池A 溶解氧低于3 mg/L")
-    publish_incident(farm.pk, incident.pk, "opened")
+    with caplog.at_level(logging.ERROR, logger="alerts.live"):
+        publish_from_another_thread(farm.pk, incident.pk)
+    assert not caplog.records, "the push did not reach the channel layer"
     page.wait_for_selector(f"[data-incident='{incident.pk}']", timeout=15000)
     assert page.locator("[data-testid=screen-critical]").inner_text() == "1"
     assert "高位池A 溶解氧低于3 mg/L" in page.locator("[data-testid=screen-feed]").inner_text()

@@ -44,10 +44,18 @@
     root.querySelector("[data-testid=updated]").textContent = data.at;
   }
 
+  // Refreshes under way, on the root as data-refreshing: a test (or a curious reviewer)
+  // can tell the screen is showing the server's latest answer.
+  var inFlight = 0;
   function refresh() {
     pending = null;
-    fetch(d.data, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(render);
-    map.refresh();
+    inFlight += 1;
+    root.dataset.refreshing = String(inFlight);
+    var counts = fetch(d.data, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(render);
+    Promise.allSettled([counts, map.refresh()]).then(function () {
+      inFlight -= 1;
+      root.dataset.refreshing = String(inFlight);
+    });
   }
 
   function soon() {
