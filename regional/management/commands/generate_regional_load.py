@@ -27,7 +27,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from alerts.models import Incident, Rule
-from farm.demo import ensure_regions
+from demo.farm import ensure_regions
 from farm.models import Farm, Membership, Organisation, Plot, Pond, Region, Role, Site
 from sensors.models import Device, DeviceProfile
 from sensors.timeseries import ROLLUP_RP, InfluxUnavailable, TimeSeries, tag_set
@@ -62,6 +62,7 @@ class Command(BaseCommand):
             self.incidents(rng, farms, o["incidents"], now)
             self.traps(rng, farms, now)
             self.reviewer()
+        self.analyze()
         self.stdout.write(f"postgresql rows in {time.monotonic() - t0:.1f} s")
         t1 = time.monotonic()
         points = self.rollups(rng, ponds, o["days"], now)
@@ -69,6 +70,19 @@ class Command(BaseCommand):
             f"{points} hourly roll-ups in {time.monotonic() - t1:.1f} s "
             f"({points / max(time.monotonic() - t1, 1e-9):.0f} points/s)"
         )
+
+    def analyze(self) -> None:
+        """Planner statistics for the tables just filled, as autovacuum would give them later.
+
+        Measured straight after the load, the planner still believed the farm table empty and
+        joined 50,000 incidents to 2,000 farms by a nested loop: the province page took
+        650 ms instead of 120 ms. A database that grew to this size has its statistics.
+        """
+        models = [Region, Organisation, Farm, Site, Plot, Pond, Device, Incident, Rule]
+        models += [Membership, Camera, TrapPhoto, TrapCount]
+        with connection.cursor() as cursor:
+            for model in models:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
     def counties(self) -> list[Region]:
         """Every county of Hubei, with eight synthetic ones for a city the fixture leaves bare."""
