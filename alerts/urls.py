@@ -1,6 +1,6 @@
 """Alert pages; include under ``alerts/`` with the namespace ``alerts``.
 
-The short message link ``/i/<id>`` (``views.short_link``) belongs at the site root.
+The short message link ``/i/<id>`` belongs at the site root: see ``alerts.short_urls``.
 """
 
 from django.urls import path

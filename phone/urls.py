@@ -1,7 +1,6 @@
 """Phone app pages; include under ``phone/`` with the namespace ``phone``.
 
-The service worker (``views.service_worker``) and the manifest (``views.manifest``)
-belong at the site root.
+The service worker and the manifest belong at the site root: see ``phone.root_urls``.
 """
 
 from django.urls import path

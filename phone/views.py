@@ -1,7 +1,7 @@
 """Pages and endpoints of the phone app: thin over ``phone.home`` and ``phone.operations``.
 
 ``/sw.js`` and ``/manifest.webmanifest`` are served from the site root (see
-``agrimon/urls.py``) so the service worker controls every page of the site.
+``phone.root_urls``) so the service worker controls every page of the site.
 """
 
 from __future__ import annotations

@@ -1,8 +1,12 @@
-"""Routes of the sensors API, registered on the project's API router (``farm.api.urls``)."""
+"""Routes of the sensors API (devices, readings), mounted by the project under ``/api/``."""
+
+from rest_framework.routers import SimpleRouter
+from rest_framework.urlpatterns import format_suffix_patterns
 
 from sensors.api import views
 
-routes = [
-    ("devices", views.DeviceViewSet, "device"),
-    ("readings", views.ReadingsViewSet, "reading"),
-]
+router = SimpleRouter()
+router.register("devices", views.DeviceViewSet, basename="device")
+router.register("readings", views.ReadingsViewSet, basename="reading")
+
+urlpatterns = format_suffix_patterns(router.urls)
