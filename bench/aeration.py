@@ -5,7 +5,7 @@
 End to end through the real path: a private Mosquitto (``deploy/mosquitto.conf``), one
 bridge process (``manage.py run_bridge`` with the alert engine and the aeration hook, as
 in the Procfile) on a private influxd, and simulated Dragino LT-22222-L controllers
-(``aeration.relay_simulator``) that obey each ``command/down`` message and answer at once
+(``demo.relays``) that obey each ``command/down`` message and answer at once
 with an uplink, as the device does. Each trial switches one aerator (on and off in turn)
 with ``aeration.control.request`` and measures from just before the call to
 
@@ -105,7 +105,7 @@ def main() -> None:
     with scratch_database("agrimon_bench_aeration", keep=args.keep) as db_url:
         from aeration import control
         from aeration.models import Command
-        from aeration.relay_simulator import RelayFleet, SimulatedRelay
+        from demo.relays import RelayFleet, SimulatedRelay
 
         broker = PrivateBroker(tmp / "mqtt").start()
         influx = PrivateInflux(tmp / "influx").start()

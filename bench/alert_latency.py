@@ -8,7 +8,7 @@ alerts.engine:on_bridge_readings``), one Celery worker (as in the Procfile:
 prefork, concurrency 2) and a local HTTP endpoint in this process standing in for
 the WeChat Work group robot that the notification policy points at. While a
 child process publishes normal, non-breaching uplinks of 100 simulated nodes
-(``sensors.simulator.Fleet``) at a steady background rate, evaluated against the
+(``demo.fleet.Fleet``) at a steady background rate, evaluated against the
 organisation's six rules, each trial publishes one ChirpStack v4 uplink from a
 water node whose DO (1.2 mg/L) is below the critical "DO below 2 mg/L" rule (for
 0 s, 1 reading). Every trial node sits on a pond of its own, so each trial opens a
@@ -332,9 +332,9 @@ def build_latency_world(fleet: Any, n_trials: int, robot_url: str) -> list[Trial
     from decimal import Decimal
 
     from alerts.models import NotificationPolicy, Rule
+    from demo.fleet import sim_dev_eui
     from farm.models import Farm, Organisation, Plot, Pond
     from sensors.models import Device, DeviceProfile
-    from sensors.simulator import sim_dev_eui
 
     for kind in ("soil", "water"):
         DeviceProfile.objects.get_or_create(
@@ -416,7 +416,7 @@ def breaching_uplink(dev_eui: str, time_ns: int) -> tuple[str, bytes]:
     """One ChirpStack v4 ``up`` event of a water node whose DO is below the floor."""
     import random
 
-    from sensors.simulator import VirtualNode, chirpstack_up, up_topic
+    from demo.fleet import VirtualNode, chirpstack_up, up_topic
 
     node = VirtualNode(dev_eui, "water", random.Random(dev_eui), f_cnt=1)
     readings = {"do": BREACH_DO, "water_temp": 25.0, "ph": 7.5, "battery_v": 3.9}
@@ -491,7 +491,7 @@ def publish_background(
     """
     import paho.mqtt.client as mqtt
 
-    from sensors.simulator import Fleet
+    from demo.fleet import Fleet
 
     fleet = Fleet(nodes, seed=7, lost=0.0, corrupt=0.0)
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-background")
@@ -525,7 +525,7 @@ def run_latency(args: argparse.Namespace, procs: Processes, influx_db: str) -> d
     import paho.mqtt.client as mqtt
 
     from agrimon import celery_app
-    from sensors.simulator import Fleet
+    from demo.fleet import Fleet
 
     robot = start_robot()
     try:

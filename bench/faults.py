@@ -157,7 +157,7 @@ class Bridges:
 
 def gateway_copy(body: bytes) -> bytes:
     """The same uplink as another gateway's route delivers it: later, other gateway, new id."""
-    from sensors.simulator import rfc3339
+    from demo.fleet import rfc3339
 
     doc = json.loads(body)
     doc["deduplicationId"] = str(uuid.uuid4())
@@ -182,7 +182,7 @@ class ValidStream(threading.Thread):
 
     def __init__(self, port: int, fleet, rate: float, copies: float) -> None:
         super().__init__(daemon=True)
-        from sensors.burst_publisher import BurstPublisher
+        from demo.burst_publisher import BurstPublisher
 
         self.pub = BurstPublisher("127.0.0.1", port, f"faults-stream-{os.getpid()}")
         self.fleet = fleet
@@ -242,7 +242,7 @@ def hostile_cases(prefix: str, fleet) -> dict[str, Callable[[int], tuple[str, by
     Each case that needs a registered device has its own node of ``fleet``, in
     ``CASES`` order, so its points can be counted apart.
     """
-    from sensors.simulator import APPLICATION_ID, chirpstack_up, rfc3339
+    from demo.fleet import APPLICATION_ID, chirpstack_up, rfc3339
 
     node_of = dict(zip(CASES, fleet.nodes, strict=False))
     rng = random.Random(9)
@@ -352,7 +352,7 @@ def hostile_plan(hostile: int, valid: int, seed: int = 3) -> list[str]:
 
 def oversized_packets(port: int, count: int, size: int = 5 * 2**20) -> int:
     """Send PUBLISH packets over the broker's max_packet_size; returns how many it refused."""
-    from sensors.burst_publisher import connect_packet, publish_packet
+    from demo.burst_publisher import connect_packet, publish_packet
 
     packet = publish_packet(b"hostile/huge", 1, b"\0" * size)
     refused = 0
@@ -369,7 +369,7 @@ def oversized_packets(port: int, count: int, size: int = 5 * 2**20) -> int:
 
 
 def run_hostile(port: int, plan: list[str], cases, mixed, rate: float, log: list) -> Counter:
-    from sensors.burst_publisher import BurstPublisher
+    from demo.burst_publisher import BurstPublisher
 
     pub = BurstPublisher("127.0.0.1", port, f"faults-hostile-{os.getpid()}", window=2000)
     sent: Counter = Counter()
@@ -444,7 +444,7 @@ def report_cases(ts, sent: Counter, fleet, huge: int) -> None:
         f"{future[0]['values'][0][1] if future else 0}, points with clock_skew_s="
         f"{skewed[0]['values'][0][1] if skewed else 0}, devices last seen in the future={ahead}"
     )
-    from sensors.simulator import GATEWAYS
+    from demo.fleet import GATEWAYS
 
     ids = set(Gateway.objects.values_list("gateway_eui", flat=True)) - {*GATEWAYS, COPY_GATEWAY}
     junk = sum(1 for g in ids if not re.fullmatch(r"[0-9a-f]{16}", g))
@@ -531,7 +531,7 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    from sensors.simulator import Fleet, register_fleet
+    from demo.fleet import Fleet, register_fleet
     from sensors.timeseries import TimeSeries
 
     state = Path(tempfile.mkdtemp(prefix="bench-faults-"))

@@ -171,7 +171,7 @@ def main() -> None:
 
 def run(args: argparse.Namespace) -> None:
     from agrimon.config import load
-    from sensors.simulator import Fleet, register_fleet
+    from demo.fleet import Fleet, register_fleet
     from sensors.timeseries import TimeSeries
 
     config = load()

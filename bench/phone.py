@@ -250,7 +250,7 @@ def run(args: argparse.Namespace, procs: al.Processes, influx_db: str, env: dict
 
     from agrimon import celery_app
     from alerts.models import Incident, IncidentEvent
-    from sensors.simulator import Fleet
+    from demo.fleet import Fleet
 
     ua_private, p256dh, auth, auth_b64 = subscription_keys()
     push = start_push_service(ua_private, auth)

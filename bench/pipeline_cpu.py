@@ -2,7 +2,7 @@
 
     python bench/pipeline_cpu.py [--uplinks 100000] [--batch 5000] [--nodes 1000]
 
-Builds simulated ChirpStack v4 uplinks (``sensors.simulator.BurstTemplates``), then
+Builds simulated ChirpStack v4 uplinks (``demo.fleet.BurstTemplates``), then
 runs ``Pipeline.process`` over them in batches, on one core, without MQTT or
 InfluxDB: parsing, time checks, lookup, de-duplication, decoding, validation and
 line protocol. Run three ways: in-process dedup, shared dedup in the configured
@@ -60,9 +60,9 @@ def main() -> None:
 
     with scratch_database(f"bench_pipeline_{uuid.uuid4().hex[:8]}"):
         from agrimon.config import load
+        from demo.fleet import BurstTemplates, Fleet, register_fleet
         from sensors.bridge.dedup import Dedup, SharedDedup
         from sensors.bridge.pipeline import Counters, DeviceDirectory, Pipeline
-        from sensors.simulator import BurstTemplates, Fleet, register_fleet
 
         fleet = Fleet(args.nodes, lost=0.0, corrupt=0.0)
         register_fleet(fleet)

@@ -125,7 +125,7 @@ def main() -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
-        from farm.demo import seed_demo
+        from demo.farm import seed_demo
 
         seed_demo()
         t = time.monotonic()

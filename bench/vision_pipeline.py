@@ -43,7 +43,7 @@ sys.path.insert(0, str(_HERE.parent))
 
 
 def _frames(n: int, size: tuple[int, int], seed: int = 0) -> list[np.ndarray]:
-    from vision.synthetic import clip_frames
+    from demo.synthetic_scenes import clip_frames
 
     _, frames = clip_frames(
         n_objects=max(1, n // 30), n_frames=n, crossing_frames=min(20, n), seed=seed
@@ -52,7 +52,7 @@ def _frames(n: int, size: tuple[int, int], seed: int = 0) -> list[np.ndarray]:
 
 
 def _train(state: Path, model_yaml: str, epochs: int, imgsz: int, name: str, **extra) -> Path:
-    from vision.synthetic import generate_dataset
+    from demo.synthetic_scenes import generate_dataset
     from vision.training import train
 
     data = generate_dataset(state / "data", n_train=48, n_val=8, seed=0)
@@ -170,7 +170,7 @@ def main() -> None:
               f"ONNX Runtime {results['fps_onnx_320_b1']:.1f} fps")  # fmt: skip
 
     # Motion gate on a mostly static clip: 3 crossings of 20 frames in 600 (90 % static).
-    from vision.synthetic import clip_frames
+    from demo.synthetic_scenes import clip_frames
 
     gate_weights = _train(state, "yolo11-pico.yaml", 30, 160, "gate")
     detector = create_detector(DetectorConfig(weights=gate_weights, imgsz=160, confidence=0.25))

@@ -163,7 +163,7 @@ def seed(ponds: int, ts) -> tuple[list, int]:
     from decimal import Decimal
 
     from alerts.models import Rule
-    from farm.demo import seed_demo
+    from demo.farm import seed_demo
     from farm.models import Farm, Membership, Pond
     from sensors.timeseries import Point, to_ns
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from farm.demo import seed_demo
+from demo.farm import seed_demo
 
 REPO = Path(__file__).resolve().parent.parent
 

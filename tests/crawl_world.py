@@ -16,11 +16,11 @@ from django.utils import timezone
 from alerts import rule_templates
 from alerts.engine import evaluate
 from alerts.models import Incident, NotificationPolicy, Silence
-from farm.demo import seed_demo
+from demo.farm import seed_demo
+from demo.fleet import Fleet, register_fleet
+from demo.traceability import seed_trace_demo
 from farm.models import Organisation, Plot, Pond
 from sensors.models import DeadLetter
-from sensors.simulator import Fleet, register_fleet
-from traceability.demo import seed_trace_demo
 from vision.detectors.base import Detection as FrameDetection
 from vision.models import Camera, Detection, DetectionModel
 from vocabulary.events import ReadingEvent

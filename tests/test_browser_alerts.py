@@ -14,7 +14,7 @@ from django.db import connection
 
 from alerts.engine import evaluate
 from alerts.models import Incident, Rule
-from farm.demo import DEMO_PASSWORD
+from demo.farm import DEMO_PASSWORD
 from farm.models import Farm, Pond
 from vocabulary.events import ReadingEvent
 

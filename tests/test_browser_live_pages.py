@@ -22,7 +22,7 @@ from django.db import connection
 from alerts import incidents
 from alerts.engine import evaluate
 from alerts.models import Incident, Rule
-from farm.demo import DEMO_PASSWORD
+from demo.farm import DEMO_PASSWORD
 from farm.models import Farm, Pond
 from tests.conftest import REPO, database_url_of_test_db, free_port, wait_http
 from vocabulary.events import ReadingEvent

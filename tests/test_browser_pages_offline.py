@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from farm.demo import DEMO_PASSWORD
+from demo.farm import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,7 @@ PAGES = [
 
 
 def test_main_pages_load_only_from_this_server(browser, asgi_server):
-    from traceability.demo import seed_trace_demo
+    from demo.traceability import seed_trace_demo
     from traceability.models import Lot
 
     seed_trace_demo()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from farm.demo import DEMO_PASSWORD
+from demo.farm import DEMO_PASSWORD
 from farm.models import Farm
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
+from demo.fleet import GATEWAYS, VirtualNode, chirpstack_up, up_topic
 from sensors.models import Device
-from sensors.simulator import GATEWAYS, VirtualNode, chirpstack_up, up_topic
 from sensors.tests import conftest as ingest
 from sensors.tests.conftest import (
     BridgeThread,
@@ -262,7 +262,7 @@ def set_water(
 
 
 def as_message(sent: Sent, prefix: str) -> tuple[str, bytes]:
-    """The frame as ChirpStack v4 would publish it (``sensors.simulator.chirpstack_up``)."""
+    """The frame as ChirpStack v4 would publish it (``demo.fleet.chirpstack_up``)."""
     envelope = VirtualNode(sent.dev_eui, sent.kind, random.Random(sent.f_cnt), f_cnt=sent.f_cnt)
     doc = chirpstack_up(envelope, sent.frame, sent.time_ns, [(GATEWAYS[0], -87, 6.5)])
     return up_topic(sent.dev_eui, prefix), json.dumps(doc).encode()

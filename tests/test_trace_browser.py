@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from farm.demo import DEMO_PASSWORD
+from demo.farm import DEMO_PASSWORD
+from demo.traceability import seed_trace_demo
 from tests.conftest import REPO, database_url_of_test_db, free_port, wait_http
-from traceability.demo import seed_trace_demo
 from traceability.models import Lot
 
 PHONE = {"width": 390, "height": 844}

@@ -14,8 +14,8 @@ import websockets
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from demo.farm import DEMO_PASSWORD
 from farm.consumers import farm_group
-from farm.demo import DEMO_PASSWORD
 from farm.models import Farm
 
 pytestmark = pytest.mark.django_db(transaction=True)

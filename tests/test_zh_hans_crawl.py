@@ -16,7 +16,7 @@ import pytest
 from django.test import Client
 
 from agrimon.config import load
-from farm.demo import DEMO_PASSWORD
+from demo.farm import DEMO_PASSWORD
 from sensors.timeseries import TimeSeries
 from tests.crawl_world import populate
 from tests.visible_text import english_words, untranslated, visible_texts

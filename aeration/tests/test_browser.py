@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from aeration.demo import seed_aerators, simulated_relays
 from aeration.models import Aerator, Command
-from aeration.relay_simulator import RelayFleet
-from farm.demo import DEMO_PASSWORD
+from demo.aeration import seed_aerators, simulated_relays
+from demo.farm import DEMO_PASSWORD
+from demo.relays import RelayFleet
 from sensors.bridge.hooks import resolve_hook
 from tests.conftest import asgi_server, browser, demo_committed  # noqa: F401
 

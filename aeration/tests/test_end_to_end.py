@@ -16,8 +16,8 @@ from django.utils import timezone
 from aeration import control
 from aeration.models import Aerator, Command
 from alerts.models import Incident
+from demo.fleet import rfc3339
 from sensors.bridge.hooks import resolve_hook
-from sensors.simulator import rfc3339
 
 from .conftest import BridgeThread, make_bridge_config, wait_until
 

@@ -633,7 +633,7 @@ def test_pages_need_a_login(world: World, urls):
 
 def test_the_demo_roles_with_their_passwords(db):
     """The demo users as a tester would log in: manager, operator and county bureau."""
-    from farm.demo import DEMO_PASSWORD, seed_demo
+    from demo.farm import DEMO_PASSWORD, seed_demo
     from farm.models import Organisation
 
     seed_demo()

@@ -13,8 +13,8 @@ from django.test import Client
 from django.utils import timezone
 
 from alerts.models import NotificationPolicy, Rule, Silence
+from demo.farm import DEMO_PASSWORD, seed_demo
 from farm import access
-from farm.demo import DEMO_PASSWORD, seed_demo
 from farm.models import Farm, Organisation, Pond, Region
 from sensors.models import Device, DeviceProfile
 

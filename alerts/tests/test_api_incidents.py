@@ -8,7 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from alerts.models import Incident, IncidentEvent, Rule
-from farm.demo import DEMO_PASSWORD, seed_demo
+from demo.farm import DEMO_PASSWORD, seed_demo
 from farm.models import Farm
 
 pytestmark = pytest.mark.django_db

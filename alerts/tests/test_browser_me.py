@@ -7,7 +7,7 @@ import os
 import pytest
 
 from alerts.models import ContactProfile
-from farm.demo import DEMO_PASSWORD
+from demo.farm import DEMO_PASSWORD
 from tests.conftest import asgi_server, browser, demo_committed  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from alerts.models import Incident, Rule
-from farm.demo import DEMO_PASSWORD, seed_demo
+from demo.farm import DEMO_PASSWORD, seed_demo
 from farm.models import Farm
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from farm.demo import DEMO_PASSWORD, seed_demo
+from demo.farm import DEMO_PASSWORD, seed_demo
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 from django.utils import timezone
 
 from alerts.models import Incident, NotificationPolicy, Rule, Silence
-from farm.demo import DEMO_PASSWORD, seed_demo
+from demo.farm import DEMO_PASSWORD, seed_demo
 from farm.models import Farm, Organisation, Plot, Pond, Region, Site
 from sensors.models import Device, DeviceProfile
 from traceability import lots

@@ -8,7 +8,7 @@ import base64
 import pytest
 from django.test import Client
 
-from farm.demo import DEMO_PASSWORD
+from demo.farm import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -1,36 +1,11 @@
-"""Seeding completes from any partial state and says what to run when it cannot."""
+"""``prepare_timeseries`` creates the InfluxDB database and says what to run when it cannot."""
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
 from django.core.management import call_command
-
-from farm.demo import REGIONS_FIXTURE, seed_demo
-from farm.models import Farm, Organisation, Region
-from sensors.simulator import Fleet, register_fleet
-
-
-def test_seed_demo_completes_after_the_fleet_simulator_created_regions_of_its_own(db):
-    register_fleet(Fleet(4, seed=1))  # creates a province, city, county and a co-op
-    assert Region.objects.filter(code="421083").exists()
-    assert not Region.objects.filter(code="421088").exists()
-
-    summary = seed_demo()
-
-    codes = {row["pk"] for row in json.loads(REGIONS_FIXTURE.read_text(encoding="utf-8"))}
-    assert set(Region.objects.values_list("code", flat=True)) >= codes
-    assert Farm.objects.filter(region_id="421088").exists()
-    assert summary.farms == 10
-
-
-def test_seed_demo_twice_changes_nothing(db):
-    seed_demo()
-    counts = (Region.objects.count(), Organisation.objects.count(), Farm.objects.count())
-    seed_demo()
-    assert (Region.objects.count(), Organisation.objects.count(), Farm.objects.count()) == counts
 
 
 def test_prepare_timeseries_creates_the_database_and_its_policies(settings, capsys):

@@ -14,7 +14,7 @@ import pytest
 
 import tests.conftest as e2e
 from alerts.models import Rule
-from farm.demo import DEMO_PASSWORD
+from demo.farm import DEMO_PASSWORD
 from farm.models import Farm, Pond
 from monitoring.live import on_bridge_readings
 from sensors.timeseries import Point, to_ns

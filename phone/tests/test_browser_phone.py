@@ -15,7 +15,7 @@ from django.utils import timezone
 from alerts.models import Incident, IncidentEvent, Rule
 from alerts.transports.messages import IncidentSummary, render
 from alerts.transports.webpush import payload
-from farm.demo import DEMO_PASSWORD
+from demo.farm import DEMO_PASSWORD
 from farm.models import Farm, Pond
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

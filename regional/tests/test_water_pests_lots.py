@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
+from demo.traceability import seed_trace_demo
 from regional.tests.world import WEEK, build
 from traceability import vocab
-from traceability.demo import seed_trace_demo
 from traceability.models import Lot, TraceEvent
 from traceability.printing import certificate
 

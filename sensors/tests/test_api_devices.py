@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rest_framework.test import APIClient
 
-from farm.demo import DEMO_PASSWORD, seed_demo
+from demo.farm import DEMO_PASSWORD, seed_demo
 from farm.models import Farm, Pond
 from sensors.models import Device, DeviceProfile
 from sensors.timeseries import Point

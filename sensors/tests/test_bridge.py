@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from demo.fleet import Fleet, chirpstack_up, register_fleet, up_topic
 from sensors.models import DeadLetter, Device
-from sensors.simulator import Fleet, chirpstack_up, register_fleet, up_topic
 from sensors.tests.conftest import (
     BridgeThread,
     count_uplinks,

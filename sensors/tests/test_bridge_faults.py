@@ -18,8 +18,8 @@ import uuid
 import pytest
 from django.db import connection
 
+from demo.fleet import Fleet, register_fleet
 from sensors.models import DeadLetter
-from sensors.simulator import Fleet, register_fleet
 from sensors.tests.conftest import (
     REPO,
     BridgeThread,

@@ -22,9 +22,9 @@ from django.db import connection
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from demo.burst_publisher import BurstPublisher
+from demo.fleet import Fleet, register_fleet
 from sensors.bridge.share_group import Topics
-from sensors.burst_publisher import BurstPublisher
-from sensors.simulator import Fleet, register_fleet
 from sensors.tests.conftest import (
     REPO,
     BridgeThread,

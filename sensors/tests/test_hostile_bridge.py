@@ -13,8 +13,8 @@ import pytest
 
 from alerts.engine import on_bridge_readings
 from alerts.models import Incident, Rule
+from demo.fleet import Fleet, chirpstack_up, register_fleet, up_topic
 from sensors.models import DeadLetter, Device
-from sensors.simulator import Fleet, chirpstack_up, register_fleet, up_topic
 from sensors.tests.conftest import (
     BridgeThread,
     count_uplinks,

@@ -25,6 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agrimon.config import load
+from demo.fleet import Fleet, chirpstack_up, register_fleet, up_topic
 from sensors.bridge.dedup import Dedup, SharedDedup
 from sensors.bridge.events import EventError, Uplink, parse, settle_time
 from sensors.bridge.pipeline import (
@@ -38,7 +39,6 @@ from sensors.bridge.pipeline import (
 )
 from sensors.devices import save_radio_status
 from sensors.models import DeadLetter, Device, Gateway
-from sensors.simulator import Fleet, chirpstack_up, register_fleet, up_topic
 from sensors.tests.conftest import make_farm
 
 NOW_NS = time.time_ns()

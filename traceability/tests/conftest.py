@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from farm.demo import DEMO_PASSWORD, seed_demo
+from demo.farm import DEMO_PASSWORD, seed_demo
 from farm.models import Plot, Pond
 from traceability import lots
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from farm.demo import DEMO_PASSWORD
+from demo.farm import DEMO_PASSWORD
 from traceability import lots
 from traceability.models import Lot
 

@@ -17,7 +17,7 @@ import pytest
 import zxingcpp
 from django.test import Client
 
-from farm.demo import DEMO_PASSWORD
+from demo.farm import DEMO_PASSWORD
 from traceability import documents, lots
 from traceability.models import Lot, PrintJob, ProducerDetails
 

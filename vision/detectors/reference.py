@@ -8,7 +8,7 @@ Given the same frames it returns the same boxes on every machine, whatever the C
 or library versions — which a small trained network does not.
 
 It is a real backend behind the same interface as YOLO, chosen by name; nothing is patched.
-:func:`vision.synthetic.write_reference` writes these files for generated clips and photos.
+:func:`demo.synthetic_scenes.write_reference` writes these files for generated clips and photos.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from vision.synthetic import generate_dataset
+from demo.synthetic_scenes import generate_dataset
 
 PATH = Path(__file__).parent / "data" / "insects-pico.pt"
 SHA256 = "22892873818a845ebd7e5ca4a5bcb7c6f8e9e2a685c01b32cb83b0cfc3028fbd"

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from django.conf import settings as django_settings
 
-from farm.demo import DEMO_PASSWORD, seed_demo
+from demo.farm import DEMO_PASSWORD, seed_demo
 from farm.models import Farm, Plot, Pond
 from vision.models import Camera, DetectionModel
 

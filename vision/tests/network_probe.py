@@ -52,8 +52,8 @@ def main() -> None:
     sys.addaudithook(_audit)
     report: dict = {"mode": mode}
     if mode == "offline":
+        from demo.synthetic_scenes import generate_dataset, render_scene
         from vision.offline import configure_offline
-        from vision.synthetic import generate_dataset, render_scene
         from vision.training import train
 
         configure_offline(state)

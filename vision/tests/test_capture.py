@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
+from demo.synthetic_scenes import synthetic_video
 from vision.capture import Backoff, CaptureError, SnapshotSource, VideoSource, decode_image
-from vision.synthetic import synthetic_video
 
 
 def _jpeg() -> bytes:

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import torch
 
+from demo.synthetic_scenes import INSECT_CLASSES, generate_dataset, render_scene
 from vision.detectors import DetectorConfig, DetectorError, create_detector
-from vision.synthetic import INSECT_CLASSES, generate_dataset, render_scene
 from vision.tests.conftest import IMGSZ
 from vision.training import TrainingError, evaluate, export_onnx, export_tensorrt, train
 

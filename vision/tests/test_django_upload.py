@@ -248,8 +248,8 @@ def test_insects_are_counted_once_across_two_uploads_of_the_same_trap(
     import cv2
     import numpy as np
 
+    from demo.synthetic_scenes import INSECT_CLASSES, render_scene_with_background, write_reference
     from vision.services.registry import register_model
-    from vision.synthetic import INSECT_CLASSES, render_scene_with_background, write_reference
 
     camera, token = trap
     image, labels, empty = render_scene_with_background(

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from agrimon.config import load
+from demo.synthetic_scenes import synthetic_video
 from sensors.timeseries import TimeSeries
 from vision.models import Camera, Detection, DetectionModel
 from vision.pipeline import CameraHealth, IntervalCounts
@@ -22,7 +23,6 @@ from vision.services.worker import (
     cameras_for_worker,
     update_health,
 )
-from vision.synthetic import synthetic_video
 from vision.tests import django_support as support
 from vision.tests.django_support import INSECTS, demo_plot, register_weights, trap_camera
 from vision.tracking import TrackEvent
@@ -232,8 +232,8 @@ def test_run_vision_with_no_cameras_says_so(demo, offline_state, capsys):
 
 
 def test_the_worker_records_each_crossing_of_a_video_once(demo, media, offline_state, tmp_path):
+    from demo.synthetic_scenes import write_reference
     from vision.services.registry import register_model
-    from vision.synthetic import write_reference
 
     clip = synthetic_video(tmp_path / "clip.avi", n_objects=3, n_frames=120, crossing_frames=24)
     reference = write_reference(tmp_path / "ref.json", [clip.reference_scene()], INSECTS)
@@ -267,8 +267,8 @@ def test_vision_eval_of_an_unknown_model_is_a_clear_error(demo, offline_state, t
 def test_vision_train_registers_weights_and_vision_eval_stores_map50(
     demo, media, offline_state, tmp_path, capsys
 ):
+    from demo.synthetic_scenes import generate_dataset
     from vision.models import DetectionModel
-    from vision.synthetic import generate_dataset
 
     data = generate_dataset(tmp_path / "ds", "insects", n_train=8, n_val=4, size=(96, 96))
     call_command(

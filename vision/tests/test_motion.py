@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from demo.synthetic_scenes import clip_frames
 from vision.motion import MotionConfig, MotionGate
-from vision.synthetic import clip_frames
 
 
 def _scene(seed: int = 0) -> np.ndarray:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from demo.synthetic_scenes import INSECT_CLASSES, clip_frames, synthetic_video, write_reference
 from vision.detectors import DetectorConfig, create_detector
 from vision.pipeline import CameraConfig, PipelineConfig, VisionPipeline
-from vision.synthetic import INSECT_CLASSES, clip_frames, synthetic_video, write_reference
 
 
 @pytest.fixture

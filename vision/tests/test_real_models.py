@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import yaml
 
-from vision.demo import DEMO_DATA
+from demo.vision import DEMO_DATA
 from vision.detectors import DetectorError, create_detector
 from vision.evaluate import DatasetError, evaluate
 from vision.runtime import RuntimeChoiceError, available, choose, exported_path

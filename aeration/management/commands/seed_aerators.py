@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from aeration.demo import seed_aerators
+from demo.aeration import seed_aerators
 
 
 class Command(BaseCommand):

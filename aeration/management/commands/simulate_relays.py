@@ -10,9 +10,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from aeration.demo import seed_aerators, simulated_relays
-from aeration.relay_simulator import RelayFleet
 from agrimon.config import load
+from demo.aeration import seed_aerators, simulated_relays
+from demo.relays import RelayFleet
 
 
 class Command(BaseCommand):

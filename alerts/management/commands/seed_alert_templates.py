@@ -1,14 +1,15 @@
 """Create the alert rule templates of domain.md §5, optionally adopting them.
 
 Each organisation that adopts them also gets the default notification policy (unless
-it has one) and the demo people their contact profiles (``alerts.demo``).
+it has one) and the demo people their contact profiles (``demo.alerts``).
 """
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from alerts import demo, rule_templates
+from alerts import rule_templates
+from demo import alerts as demo_alerts
 from farm.models import Organisation
 from farm.readiness import require_migrated_database
 
@@ -43,5 +44,5 @@ class Command(BaseCommand):
             rules = rule_templates.adopt(org.pk, opts["group"] or None)
             self.stdout.write(f"{org.name}: {len(rules)} rules")
         if orgs:
-            policies, profiles = demo.seed(orgs)
+            policies, profiles = demo_alerts.seed(orgs)
             self.stdout.write(f"{policies} notification policies, {profiles} contact profiles")

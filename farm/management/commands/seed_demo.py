@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from farm.demo import DEMO_PASSWORD, seed_demo
+from demo.farm import DEMO_PASSWORD, seed_demo
 from farm.readiness import require_migrated_database
 
 

@@ -10,8 +10,8 @@ import paho.mqtt.client as mqtt
 from django.core.management.base import BaseCommand, CommandError
 
 from agrimon.config import load
-from sensors.burst_publisher import BrokerError, BurstPublisher
-from sensors.simulator import BurstTemplates, Fleet, register_fleet
+from demo.burst_publisher import BrokerError, BurstPublisher
+from demo.fleet import BurstTemplates, Fleet, register_fleet
 
 
 class Command(BaseCommand):
@@ -117,7 +117,7 @@ class Command(BaseCommand):
         """Publish pre-rendered uplinks at ``--rate`` with the lean burst publisher.
 
         The generator must not eat the cores the bridge is measured on (see
-        ``sensors.burst_publisher``); rounds are written in chunks of 50, paced to the
+        ``demo.burst_publisher``); rounds are written in chunks of 50, paced to the
         rate, and the command waits until the broker has acknowledged every message.
         """
         parts = urlsplit(url)

@@ -2,9 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from demo.traceability import seed_trace_demo
 from farm.models import Farm
 from farm.readiness import require_migrated_database
-from traceability.demo import seed_trace_demo
 
 
 class Command(BaseCommand):

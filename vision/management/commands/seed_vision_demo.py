@@ -22,7 +22,7 @@ class Command(BaseCommand):
         require_migrated_database()
         # Before anything imports Ultralytics: no downloads, no telemetry.
         configure_offline(settings.CONFIG.state_dir)
-        from vision.demo import DemoError, seed_vision_demo
+        from demo.vision import DemoError, seed_vision_demo
 
         started = time.monotonic()
         try:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from aeration.demo import seed_aerators
 from aeration.models import Aerator
-from aeration.relay_simulator import SimulatedRelay
-from farm.demo import seed_demo
+from demo.aeration import seed_aerators
+from demo.farm import seed_demo
+from demo.relays import SimulatedRelay
 from sensors.codecs import decode
 from sensors.codecs.dragino_lt import relay_command as lt_command
 from sensors.codecs.native_relay import relay_command as native_command

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
+from demo.traceability import RICE_GTIN
 from traceability import events, gate
-from traceability.demo import RICE_GTIN
 from traceability.models import Lot
 
 pytestmark = pytest.mark.django_db

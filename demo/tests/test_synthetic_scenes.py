@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import yaml
 
-from vision.synthetic import (
+from demo.synthetic_scenes import (
     FISH_CLASSES,
     INSECT_CLASSES,
     clip_frames,

@@ -10,10 +10,10 @@ import paho.mqtt.client as mqtt
 import pytest
 from django.core.management import call_command
 
+from demo.fleet import BurstTemplates, Fleet, VirtualNode, register_fleet
 from sensors.bridge.events import parse
 from sensors.codecs.native import decode_soil, decode_water
 from sensors.models import Device
-from sensors.simulator import BurstTemplates, Fleet, VirtualNode, register_fleet
 from sensors.tests.conftest import wait_until
 
 DAY = datetime(2026, 7, 1, tzinfo=UTC)

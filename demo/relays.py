@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
 
-from sensors.simulator import rfc3339
+from demo.fleet import rfc3339
 
 log = logging.getLogger(__name__)
 

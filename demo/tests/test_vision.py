@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from vision.demo import CAMERAS, DETECTORS, TRAP_CREDIT, TRAP_PHOTOS
+from demo.vision import CAMERAS, DETECTORS, TRAP_CREDIT, TRAP_PHOTOS
 from vision.models import Camera, DetectionModel, TrapPhoto
 from vision.services.worker import WorkerSettings, camera_config, cameras_for_worker
 from vision.tests import django_support as support

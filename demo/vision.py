@@ -3,7 +3,7 @@
 The trap camera receives a week of real yellow sticky-trap photos (SPoHF set, CC BY 4.0, credit
 kept on each photo), counted by the shipped tiled trap model as an upload would be; the pond
 camera replays real underwater frames (DeepFish, CC BY 4.0) through the shipped fish model.
-The photos ship in ``vision/demo_data/`` with their attribution. Nothing is trained or
+The photos ship in ``demo/vision_data/`` with their attribution. Nothing is trained or
 downloaded: registering the shipped weights takes a second. Generated scenes are for tests.
 """
 
@@ -29,7 +29,7 @@ from vision.shipped import ShippedModelError, shipped
 log = logging.getLogger(__name__)
 
 DEMO_DIR = "vision-demo"
-DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
+DEMO_DATA = Path(__file__).resolve().parent / "vision_data"
 TRAP_PHOTO_DIR = DEMO_DATA / "trap_photos"
 FISH_FRAME_DIR = DEMO_DATA / "fish_frames"
 TRAP_CREDIT = (

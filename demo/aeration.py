@@ -8,9 +8,9 @@ simulator (``manage.py simulate_relays``) answers their commands.
 from __future__ import annotations
 
 from aeration.models import Aerator, RelayController
+from demo.fleet import APPLICATION_ID
 from farm.models import Pond
 from sensors.models import Device, DeviceProfile
-from sensors.simulator import APPLICATION_ID
 
 PROFILE = "dragino-lt22222l"
 LARGE_POND_M2 = 10_000  # two aerators on the controller's two relays
@@ -51,7 +51,7 @@ def seed_aerators() -> int:
 
 def simulated_relays() -> list:
     """The demo's relay controllers as simulated devices (all relays start off)."""
-    from aeration.relay_simulator import SimulatedRelay
+    from demo.relays import SimulatedRelay
 
     rows = RelayController.objects.filter(application_id=APPLICATION_ID).select_related("device")
     return [SimulatedRelay(c.device.dev_eui, c.application_id, c.device.profile_id) for c in rows]

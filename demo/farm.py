@@ -187,7 +187,8 @@ class DemoSummary:
     users: list[tuple[str, str]]
 
 
-REGIONS_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "regions.json"
+# The GB/T 2260 regions are the farm app's fixture; the demo and load tools load it on demand.
+REGIONS_FIXTURE = Path(__file__).resolve().parent.parent / "farm" / "fixtures" / "regions.json"
 
 
 def ensure_regions() -> int:
