@@ -1,7 +1,7 @@
 """Forms for rules, notification policies with their escalation steps, and silences.
 
 Durations are asked for in whole minutes or hours: a farmer on a phone types "30",
-not "00:30:00". Rule checks live in ``alerts.manage.check_rule`` so they hold for
+not "00:30:00". Rule checks live in ``alerts.editing.check_rule`` so they hold for
 every caller; the forms only map its findings onto their fields.
 """
 
@@ -27,7 +27,8 @@ from django.forms.models import construct_instance
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from alerts import channels, manage
+from alerts import channels, editing
+from alerts.contacts import normalise_phone, set_phone
 from alerts.models import ContactProfile, EscalationStep, NotificationPolicy, Rule
 from alerts.rule_text import editable_description, stored_description
 from alerts.transports import transport_kinds
@@ -143,7 +144,7 @@ class RuleForm(forms.ModelForm):
         conditions = [
             c
             for c in Rule.Condition.choices
-            if c[0] not in manage.ENGINE_OWNED or c[0] == self.instance.condition
+            if c[0] not in editing.ENGINE_OWNED or c[0] == self.instance.condition
         ]
         self.fields["condition"].choices = conditions
         self.fields["match_cultivation"] = forms.ChoiceField(
@@ -175,7 +176,7 @@ class RuleForm(forms.ModelForm):
         rule.window = None if window is None else timedelta(minutes=window)
         rule.for_duration = timedelta(minutes=data.get("for_minutes") or 0)
         rename = {"window": "window_minutes", "for_duration": "for_minutes"}
-        for field, messages in manage.check_rule(rule).items():
+        for field, messages in editing.check_rule(rule).items():
             for message in messages:
                 self.add_error(rename.get(field, field), message)
         self.instance.window = rule.window
@@ -326,7 +327,7 @@ class PolicyForm(forms.ModelForm):
             self.instance.rate_limit_window = timedelta(minutes=data["rate_limit_minutes"])
         if "farm" in data:
             self.instance.farm = data["farm"]
-            if manage.policy_clash(self.instance):
+            if editing.policy_clash(self.instance):
                 self.add_error(
                     "farm",
                     _("This farm already has a policy.")
@@ -562,8 +563,6 @@ class ContactForm(forms.ModelForm):
                 self.initial[f"channels_{sev}"] = self.instance.channels.get(sev, configured)
 
     def clean_phone(self) -> str:
-        from alerts.contacts import normalise_phone
-
         raw = self.cleaned_data.get("phone", "").strip()
         return normalise_phone(raw) if raw else ""
 
@@ -589,8 +588,6 @@ class ContactForm(forms.ModelForm):
         return data
 
     def save(self, commit: bool = True):
-        from alerts.contacts import set_phone
-
         profile = self.instance
         phone = self.cleaned_data.get("phone", "")
         # The model form already copied the field; compare with what was stored.

@@ -1,8 +1,8 @@
 """Alert pages: the inbox, the incident with its audit trail, acknowledge, snooze and
 silence; rules, notification policies and silences to manage.
 
-Thin views: ``farm.access`` (through ``alerts.manage``) decides what is visible and
-editable, ``alerts.incidents`` and ``alerts.manage`` change things. Anything outside
+Thin views: ``farm.access`` (through ``alerts.editing``) decides what is visible and
+editable, ``alerts.incidents`` and ``alerts.editing`` change things. Anything outside
 the user's scope is a 404; a change inside the read scope without the right is a 403.
 """
 
@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from alerts import chart, incidents, manage, rule_templates, rule_text
+from alerts import chart, editing, incidents, rule_templates, rule_text
 from alerts.forms import (
     PolicyForm,
     RuleForm,
@@ -86,9 +86,9 @@ def _incident_page(
             "events": incident.events.select_related("actor"),
             "deliveries": incident.deliveries.order_by("created", "pk"),
             "can_edit": can_edit,
-            "can_manage_rule": manage.can_manage(request.user, incident.rule.organisation_id),
+            "can_manage_rule": editing.can_manage(request.user, incident.rule.organisation_id),
             "snooze_choices": SNOOZE_CHOICES,
-            "silences": manage.active_silences(incident, now),
+            "silences": editing.active_silences(incident, now),
             "silence_form": silence_form
             or (SilenceForm(has_site=incident.site_id is not None) if can_edit else None),
             "now": now,
@@ -194,7 +194,7 @@ def rules(request: HttpRequest) -> HttpResponse:
         (
             org,
             [r for r in own if r.organisation_id == org.pk],
-            manage.can_manage(request.user, org),
+            editing.can_manage(request.user, org),
         )
         for org in orgs
     ]
@@ -242,20 +242,20 @@ def _rule_page(
 @login_required
 def rule_create(request: HttpRequest, org_id: int) -> HttpResponse:
     """A new rule, from scratch or started from a template (``?template=gc.do.floor``)."""
-    org = manage.visible_organisation_or_404(request.user, org_id)
-    manage.require_manage(request.user, org)
+    org = editing.visible_organisation_or_404(request.user, org_id)
+    editing.require_manage(request.user, org)
     instance = Rule(organisation=org)
     key = request.GET.get("template", "")
     if key:
         fields = rule_templates.fields_of(key)
         if fields is None:
             return HttpResponseBadRequest(_("Unknown template."))
-        fields["template_key"] = manage.template_key_for(org.pk, key)
+        fields["template_key"] = editing.template_key_for(org.pk, key)
         instance = Rule(organisation=org, **fields)
     form = RuleForm(_post(request), instance=instance, organisation=org, user=request.user)
     if request.method == "POST" and form.is_valid():
         rule = form.save(commit=False)
-        manage.save_rule(rule, request.user, timezone.now())
+        editing.save_rule(rule, request.user, timezone.now())
         messages.success(request, _("Rule “%(name)s” created.") % {"name": rule.name})
         return redirect("alerts:rules")
     return _rule_page(request, form, None, org)
@@ -263,19 +263,19 @@ def rule_create(request: HttpRequest, org_id: int) -> HttpResponse:
 
 @login_required
 def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    rule = manage.rule_or_404(request.user, pk)
-    manage.require_manage(request.user, rule.organisation_id)
+    rule = editing.rule_or_404(request.user, pk)
+    editing.require_manage(request.user, rule.organisation_id)
     form = RuleForm(
         _post(request), instance=rule, organisation=rule.organisation, user=request.user
     )
     if request.method == "POST" and form.is_valid():
-        change = manage.save_rule(form.save(commit=False), request.user, timezone.now())
+        change = editing.save_rule(form.save(commit=False), request.user, timezone.now())
         messages.success(request, _change_text(rule, change))
         return redirect("alerts:rules")
     return _rule_page(request, form, rule, rule.organisation)
 
 
-def _change_text(rule: Rule, change: manage.RuleChange) -> str:
+def _change_text(rule: Rule, change: editing.RuleChange) -> str:
     text = _("Rule “%(name)s” saved.") % {"name": rule.name}
     if change.closed:
         text += " " + _("%(n)d open incident(s) closed.") % {"n": change.closed}
@@ -287,9 +287,9 @@ def _change_text(rule: Rule, change: manage.RuleChange) -> str:
 @login_required
 @require_POST
 def rule_toggle(request: HttpRequest, pk: int) -> HttpResponse:
-    rule = manage.rule_or_404(request.user, pk)
-    manage.require_manage(request.user, rule.organisation_id)
-    change = manage.set_enabled(rule, not rule.enabled, request.user, timezone.now())
+    rule = editing.rule_or_404(request.user, pk)
+    editing.require_manage(request.user, rule.organisation_id)
+    change = editing.set_enabled(rule, not rule.enabled, request.user, timezone.now())
     messages.success(request, _change_text(rule, change))
     return redirect("alerts:rules")
 
@@ -297,11 +297,11 @@ def rule_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    rule = manage.rule_or_404(request.user, pk)
-    manage.require_manage(request.user, rule.organisation_id)
+    rule = editing.rule_or_404(request.user, pk)
+    editing.require_manage(request.user, rule.organisation_id)
     try:
-        manage.delete_rule(rule)
-    except manage.RuleInUse as exc:
+        editing.delete_rule(rule)
+    except editing.RuleInUse as exc:
         messages.error(request, str(exc))
         return redirect("alerts:rule-edit", pk=rule.pk)
     messages.success(request, _("Rule “%(name)s” deleted.") % {"name": rule.name})
@@ -320,7 +320,7 @@ def _post(request: HttpRequest) -> QueryDict | None:
 def policies(request: HttpRequest) -> HttpResponse:
     orgs = list(access.visible_organisations(request.user).order_by("name"))
     found = (
-        manage.visible_policies(request.user)
+        editing.visible_policies(request.user)
         .prefetch_related("steps", "recipient_users")
         .order_by("farm__name", "pk")
     )
@@ -328,7 +328,7 @@ def policies(request: HttpRequest) -> HttpResponse:
         (
             org,
             [p for p in found if p.organisation_id == org.pk],
-            manage.can_manage(request.user, org),
+            editing.can_manage(request.user, org),
         )
         for org in orgs
     ]
@@ -342,7 +342,7 @@ def _policy_form(request: HttpRequest, policy: NotificationPolicy) -> HttpRespon
         _post(request), instance=policy, prefix="steps", form_kwargs={"organisation": org}
     )
     if request.method == "POST" and policy_forms_valid(form, steps):
-        saved = manage.save_policy(form, steps)
+        saved = editing.save_policy(form, steps)
         messages.success(request, _("Policy “%(name)s” saved.") % {"name": saved.name})
         return redirect("alerts:policies")
     return render(
@@ -354,23 +354,23 @@ def _policy_form(request: HttpRequest, policy: NotificationPolicy) -> HttpRespon
 
 @login_required
 def policy_create(request: HttpRequest, org_id: int) -> HttpResponse:
-    org = manage.visible_organisation_or_404(request.user, org_id)
-    manage.require_manage(request.user, org)
+    org = editing.visible_organisation_or_404(request.user, org_id)
+    editing.require_manage(request.user, org)
     return _policy_form(request, NotificationPolicy(organisation=org))
 
 
 @login_required
 def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    policy = manage.policy_or_404(request.user, pk)
-    manage.require_manage(request.user, policy.organisation_id)
+    policy = editing.policy_or_404(request.user, pk)
+    editing.require_manage(request.user, policy.organisation_id)
     return _policy_form(request, policy)
 
 
 @login_required
 @require_POST
 def policy_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    policy = manage.policy_or_404(request.user, pk)
-    manage.require_manage(request.user, policy.organisation_id)
+    policy = editing.policy_or_404(request.user, pk)
+    editing.require_manage(request.user, policy.organisation_id)
     policy.delete()
     messages.success(request, _("Policy “%(name)s” deleted.") % {"name": policy.name})
     return redirect("alerts:policies")
@@ -391,7 +391,7 @@ def silence(request: HttpRequest, pk: int) -> HttpResponse:
     scope = form.cleaned_data["scope"]
     now = timezone.now()
     try:
-        manage.create_silence(
+        editing.create_silence(
             organisation=incident.farm.organisation,
             farm=incident.farm,
             site=incident.site if scope in ("target", "site") else None,
@@ -413,16 +413,16 @@ def silence(request: HttpRequest, pk: int) -> HttpResponse:
 def silences(request: HttpRequest) -> HttpResponse:
     """Silences in force now, each with who made it, why, and an "end now" button."""
     now = timezone.now()
-    active = manage.visible_silences(request.user).filter(ends_at__gt=now).order_by("ends_at")
-    rows = [(s, manage.can_edit_silence(request.user, s)) for s in active]
+    active = editing.visible_silences(request.user).filter(ends_at__gt=now).order_by("ends_at")
+    rows = [(s, editing.can_edit_silence(request.user, s)) for s in active]
     return render(request, "alerts/silences.html", {"rows": rows, "now": now})
 
 
 @login_required
 @require_POST
 def silence_end(request: HttpRequest, pk: int) -> HttpResponse:
-    found = manage.silence_or_404(request.user, pk)
-    manage.require_edit_silence(request.user, found)
-    if manage.end_silence(found, request.user, timezone.now()):
+    found = editing.silence_or_404(request.user, pk)
+    editing.require_edit_silence(request.user, found)
+    if editing.end_silence(found, request.user, timezone.now()):
         messages.success(request, _("Silence ended; notifications resume."))
     return redirect("alerts:silences")

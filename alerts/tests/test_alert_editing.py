@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from alerts import checks, manage, notify, rule_templates
+from alerts import checks, editing, notify, rule_templates
 from alerts.engine import evaluate
 from alerts.models import (
     AlertState,
@@ -138,7 +138,7 @@ def test_a_rule_started_from_a_template_keeps_its_parameters(world: World):
 def test_every_template_passes_the_rule_checks(world: World, key: str):
     """The checks must not refuse what the shipped defaults already do."""
     rule = Rule(organisation=world.org, **rule_templates.fields_of(key))
-    assert manage.check_rule(rule) == {}
+    assert editing.check_rule(rule) == {}
 
 
 def test_an_unknown_template_is_a_bad_request(world: World):
@@ -200,7 +200,7 @@ def test_a_site_of_another_organisation_cannot_be_the_scope(world: World):
     # The service refuses it too, whoever calls it.
     bad = Rule(organisation=world.org, name="x", metric="do", condition="below", threshold=3)
     bad.site = theirs
-    assert "site" in manage.check_rule(bad)
+    assert "site" in editing.check_rule(bad)
 
 
 def test_changing_thresholds_restarts_pending_alerts_and_keeps_firing_ones(
@@ -491,7 +491,7 @@ def test_a_silence_needs_an_expiry_and_a_reason(
 
 def test_the_silence_list_shows_what_is_in_force(world: World, incident: Incident, bureau):
     now = timezone.now()
-    kept = manage.create_silence(
+    kept = editing.create_silence(
         organisation=world.org,
         farm=world.farm,
         site=world.pond1,
@@ -519,7 +519,7 @@ def test_the_silence_list_shows_what_is_in_force(world: World, incident: Inciden
 
 def test_ending_a_silence_that_covers_nothing_open_is_still_recorded(world: World):
     now = timezone.now()
-    s = manage.create_silence(
+    s = editing.create_silence(
         organisation=world.org,
         farm=world.farm,
         site=None,
@@ -529,8 +529,8 @@ def test_ending_a_silence_that_covers_nothing_open_is_still_recorded(world: Worl
         user=world.manager,
         now=now,
     )
-    assert manage.end_silence(s, world.farmer, now + timedelta(minutes=5))
-    assert not manage.end_silence(s, world.farmer, now + timedelta(minutes=6))
+    assert editing.end_silence(s, world.farmer, now + timedelta(minutes=5))
+    assert not editing.end_silence(s, world.farmer, now + timedelta(minutes=6))
     ended = IncidentEvent.objects.get(kind="silence_ended")
     assert ended.incident is None and ended.actor == world.farmer and "检修网关" in ended.reason
 

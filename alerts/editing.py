@@ -1,4 +1,4 @@
-"""Managing rules, notification policies and silences — the domain side of those pages.
+"""Editing rules, notification policies and silences: the domain side of those pages.
 
 The views stay thin: they ask ``farm.access`` (through the helpers here) who may do
 what, bind a form, and call these functions. Who may do what:
