@@ -42,6 +42,7 @@ from django.db import IntegrityError, transaction
 from django.utils.crypto import salted_hmac
 
 from alerts import channels, incidents
+from alerts.contacts import phone_usable
 from alerts.models import ContactProfile, Delivery, InboundCallback, Incident
 from farm import access
 
@@ -266,8 +267,6 @@ def _acknowledge(incident: Incident, user, now: datetime, reason: str) -> Result
 
 def _verified_owner(phone: str) -> ContactProfile | None:
     """The person whose number this is, if it counts (verified, see contacts)."""
-    from alerts.contacts import phone_usable
-
     for profile in ContactProfile.objects.filter(phone=phone).select_related("user"):
         if profile.user.is_active and phone_usable(profile):
             return profile

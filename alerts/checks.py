@@ -8,14 +8,22 @@ Every function takes ``now`` so tests drive time without sleeping.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
 
-from alerts import engine, incidents, live, notify
+from alerts import dispatch, engine, incidents, live, notify
 from alerts.conditions import Judgement, Verdict
-from alerts.models import AlertState, Delivery, Incident, IncidentEvent, Rule
+from alerts.models import (
+    AlertState,
+    Delivery,
+    Incident,
+    IncidentEvent,
+    NotificationPolicy,
+    Rule,
+)
 from alerts.state import set_inhibition
 from sensors.models import Device, Gateway
 from vocabulary.events import ReadingEvent, Transition
@@ -127,10 +135,10 @@ def check_low_battery(now: datetime) -> list[Transition]:
     return engine.evaluate(readings, now)
 
 
-@transaction.atomic
-def escalate(now: datetime) -> int:
-    """Next escalation step for open, unacknowledged incidents whose step time has come."""
-    count = 0
+def _unacknowledged(now: datetime) -> Iterator[tuple[Incident, NotificationPolicy]]:
+    """Open, unacknowledged incidents (locked) that may be told again now, with their
+    policy: the one loop escalation and reminders share. Quiet, snoozed or silenced
+    incidents and those without a policy are skipped."""
     candidates = Incident.objects.select_for_update(of=("self",)).filter(
         resolved_at__isnull=True, acknowledged_at__isnull=True
     )
@@ -138,15 +146,24 @@ def escalate(now: datetime) -> int:
         if incident.is_quiet(now) or notify.is_silenced(incident, now):
             continue
         policy = notify.policy_for(incident)
-        if policy is None:
-            continue
+        if policy is not None:
+            yield incident, policy
+
+
+@transaction.atomic
+def escalate(now: datetime) -> int:
+    """Next escalation step for open, unacknowledged incidents whose step time has come."""
+    count = 0
+    for incident, policy in _unacknowledged(now):
         due = [
             s
             for s in policy.steps.all()
             if s.order > incident.escalation_step and incident.opened_at + s.after <= now
         ]
         for step in due:
-            notify.plan(incident, "escalation", now, step=step, sequence=step.order)
+            dispatch.send_after_commit(
+                notify.plan(incident, "escalation", now, step=step, sequence=step.order)
+            )
             minutes = int(step.after.total_seconds() // 60)
             incidents.mark_escalated(
                 incident, step.order, now, f"step {step.order}: {minutes} min unacknowledged"
@@ -159,22 +176,21 @@ def escalate(now: datetime) -> int:
 def remind(now: datetime) -> int:
     """Repeat the message for firing, unacknowledged incidents every ``repeat_interval``."""
     count = 0
-    candidates = Incident.objects.select_for_update(of=("self",)).filter(
-        resolved_at__isnull=True, acknowledged_at__isnull=True
-    )
-    for incident in candidates.select_related("farm"):
-        if incident.is_quiet(now) or notify.is_silenced(incident, now):
-            continue
-        policy = notify.policy_for(incident)
-        if policy is None or not policy.repeat_interval:
+    for incident, policy in _unacknowledged(now):
+        if not policy.repeat_interval:
             continue
         last = incident.last_notified_at or incident.opened_at
         if last + policy.repeat_interval > now:
             continue
-        notify.plan(incident, "reminder", now, sequence=incident.reminders_sent + 1)
-        incidents.mark_notified(incident, now, reminder=True)
+        _send_reminder(incident, now)
         count += 1
     return count
+
+
+def _send_reminder(incident: Incident, now: datetime) -> None:
+    sequence = incident.reminders_sent + 1
+    dispatch.send_after_commit(notify.plan(incident, "reminder", now, sequence=sequence))
+    incidents.mark_notified(incident, now, reminder=True)
 
 
 @transaction.atomic
@@ -183,15 +199,16 @@ def expire(now: datetime) -> int:
     woke = incidents.end_expired(now)
     for incident in woke:
         if incident.acknowledged_at is None:
-            notify.plan(incident, "reminder", now, sequence=incident.reminders_sent + 1)
-            incidents.mark_notified(incident, now, reminder=True)
+            _send_reminder(incident, now)
     return len(woke)
 
 
 @transaction.atomic
 def flush_deferred(now: datetime) -> int:
     """Send what quiet hours or the rate limit held back, one grouped message each."""
-    return len(notify.group_due(now))
+    leads = notify.group_due(now)
+    dispatch.queue(leads)
+    return len(leads)
 
 
 @transaction.atomic
@@ -209,5 +226,5 @@ def requeue_stalled(now: datetime) -> int:
         )
         .values_list("pk", flat=True)
     )
-    notify.queue(stalled)
+    dispatch.queue(stalled)
     return len(stalled)

@@ -20,8 +20,9 @@ from django.db import transaction
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from alerts import channels
+from alerts import channels, dispatch
 from alerts.models import ContactProfile, Delivery, PhoneVerification
+from alerts.transports import Message, Recipient, get_transport
 
 User = get_user_model()
 
@@ -93,6 +94,18 @@ class Reach:
     @property
     def reachable(self) -> bool:
         return bool(self.channels)
+
+
+def address_of(user, channel: str, profile: ContactProfile | None = None) -> str:
+    """Where ``channel`` reaches ``user``, or "" (unverified numbers do not count)."""
+    if channel == "email":
+        return user.email
+    if channel == "webpush":
+        sub = user.push_subscriptions.order_by("-created").first()
+        return sub.endpoint if sub else ""
+    if profile is None:
+        profile = ContactProfile.objects.filter(user=user).first()
+    return address_for(profile, channel)
 
 
 def reach_of(user, profile: ContactProfile | None = None) -> Reach:
@@ -212,8 +225,6 @@ def send_code(user, now: datetime) -> Delivery:
     Sent at once (the person is waiting for it) and never queued: the plain code exists
     only in this call and in the SMS.
     """
-    from alerts.transports import Message, Recipient, get_transport
-
     profile = profile_of(user)
     if not profile.phone:
         raise VerificationError(_("Enter your mobile number first."), code="no_phone")
@@ -263,14 +274,12 @@ def send_code(user, now: datetime) -> Delivery:
 
 def send_test(user, kind: str, now: datetime) -> Delivery:
     """Queue a test message to the person on one channel; the log shows the vendor's answer."""
-    from alerts import notify
-
     if not channels.is_configured(kind) or kind == "wecom":
         raise ValidationError(_("This channel is not configured."), code="not_configured")
     recent = Delivery.objects.filter(user=user, kind="test", created__gt=now - timedelta(hours=1))
     if recent.count() >= MAX_TESTS_PER_HOUR:  # SMS and calls cost money
         raise ValidationError(_("Too many tests this hour; try again later."), code="rate")
-    address = notify.address_of(user, kind)
+    address = address_of(user, kind)
     if not address:
         raise ValidationError(
             _("You have no verified address for this channel yet."), code="no_address"
@@ -285,7 +294,7 @@ def send_test(user, kind: str, now: datetime) -> Delivery:
         idempotency_key=f"test:{user.pk}:{kind}:{secrets.token_hex(8)}",
         created=now,
     )
-    notify.queue([d.pk])
+    dispatch.queue([d.pk])
     return d
 
 

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from alerts import channels, incidents, notify
+from alerts import channels, dispatch, incidents, notify
 from alerts.channels import TransportNotConfigured
 from alerts.models import ContactProfile, Delivery, Incident
 from alerts.transports import IncidentSummary, Message, Recipient, get_transport, render
@@ -148,6 +148,14 @@ def _stale(d: Delivery, now: datetime) -> str:
     return ""
 
 
+def _next_channel(d: Delivery, now: datetime, why: str) -> bool:
+    """Fall back to the next channel of the ladder; True when there is one."""
+    row, created = notify.fallback(d, now, why)
+    if created:
+        dispatch.queue([row.pk])
+    return row is not None
+
+
 def send(delivery_id: int, now: datetime | None = None) -> Attempt:
     """One attempt at one delivery; safe to call any number of times for the same row."""
     with transaction.atomic():
@@ -170,7 +178,7 @@ def send(delivery_id: int, now: datetime | None = None) -> Attempt:
             transport = get_transport(d.channel, transport_config(d.channel))
         except (TransportNotConfigured, ValueError) as exc:
             d.outcome, d.detail = Delivery.Outcome.FAILED, str(exc)
-            if notify.fallback(d, now, str(exc)):
+            if _next_channel(d, now, str(exc)):
                 d.detail += " (next channel queued)"
             d.save(update_fields=["outcome", "detail"])
             log.error("delivery %s not sent: %s", d.pk, exc)
@@ -189,13 +197,13 @@ def send(delivery_id: int, now: datetime | None = None) -> Attempt:
         elif result.status == "retry" and d.attempts < MAX_ATTEMPTS:
             d.outcome = Delivery.Outcome.RETRYING
             retry_in = backoff(d.attempts, result.retry_after)
-            if d.attempts >= FALLBACK_AFTER and notify.fallback(d, now, d.detail):
+            if d.attempts >= FALLBACK_AFTER and _next_channel(d, now, d.detail):
                 d.outcome, retry_in = Delivery.Outcome.FAILED, None
                 d.detail = f"gave up after {d.attempts} attempts, next channel queued: {d.detail}"
         else:
             d.outcome = Delivery.Outcome.FAILED
             log.warning("delivery %s failed after %d attempts: %s", d.pk, d.attempts, d.detail)
-            if notify.fallback(d, now, d.detail):
+            if _next_channel(d, now, d.detail):
                 d.detail = f"{d.detail} (next channel queued)"[:2000]
         d.save()
         return Attempt(d.outcome, retry_in)

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from alerts import incidents, live, notify
+from alerts import dispatch, incidents, live, notify
 from alerts.conditions import Judgement, Verdict, judge
 from alerts.models import AlertState, IncidentEvent, Rule
 from alerts.state import advance, set_inhibition
@@ -420,12 +420,12 @@ def apply_judgement(
             severity=j.severity,
             value_metric=subject_metric,
         )
-        notify.plan(incident, "firing", now)
+        dispatch.send_after_commit(notify.plan(incident, "firing", now))
     elif new == S.RESOLVED:
         incident = state.incidents.filter(resolved_at__isnull=True).first()
         if incident:
             incidents.resolve(incident, at, j.value)
-            notify.plan(incident, "resolved", now)
+            dispatch.send_after_commit(notify.plan(incident, "resolved", now))
     event = IncidentEvent(
         alert_state=state,
         incident=incident,

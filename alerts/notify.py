@@ -5,7 +5,8 @@ severity), and when: now, after quiet hours (critical ignores them), or grouped
 with the rest of a burst when a person has already had ``rate_limit_count``
 messages on that channel within ``rate_limit_window``. Critical alerts never wait.
 Sending is the delivery task's job; this module only writes ``Delivery`` rows and
-queues them after commit.
+returns them: the caller hands them to ``alerts.dispatch``, which queues them after
+commit.
 
 People come first: a channel the deployment has not configured is never tried (a row
 says so), a person's own choices and quiet hours narrow what the policy sends, and a
@@ -24,7 +25,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import Q
 
 from alerts import channels, contacts
@@ -74,18 +74,6 @@ def users_for(incident: Incident, roles: Iterable[str], user_ids: Iterable[int])
     return list(User.objects.filter(q, is_active=True).distinct().order_by("pk"))
 
 
-def address_of(user, channel: str, profile: ContactProfile | None = None) -> str:
-    """Where ``channel`` reaches ``user``, or "" (unverified numbers do not count)."""
-    if channel == "email":
-        return user.email
-    if channel == "webpush":
-        sub = user.push_subscriptions.order_by("-created").first()
-        return sub.endpoint if sub else ""
-    if profile is None:
-        profile = ContactProfile.objects.filter(user=user).first()
-    return contacts.address_for(profile, channel)
-
-
 def addressees(policy: NotificationPolicy, users: list, channel: str) -> list[Addressee]:
     if channel == "wecom":  # a group robot: one message to the group, not one per person
         if not policy.wecom_webhook_url:
@@ -93,7 +81,7 @@ def addressees(policy: NotificationPolicy, users: list, channel: str) -> list[Ad
         return [Addressee(f"wecom:policy:{policy.pk}", policy.name, None, policy.wecom_webhook_url)]
     found = []
     for user in users:
-        address = address_of(user, channel)
+        address = contacts.address_of(user, channel)
         if address:
             found.append(Addressee(f"user:{user.pk}", _label(user), user.pk, address))
     return found
@@ -160,7 +148,8 @@ def plan(
     step: EscalationStep | None = None,
     sequence: int = 0,
 ) -> list[Delivery]:
-    """Write the deliveries for one notification about ``incident``; queue the due ones."""
+    """Write the deliveries for one notification about ``incident`` and return them
+    (``alerts.dispatch`` queues the due ones after commit)."""
     policy = policy_for(incident)
     if policy is None or is_silenced(incident, now):
         return []
@@ -216,7 +205,7 @@ def plan(
             if not channels.is_configured(channel):
                 add(a, channel, outcome=Delivery.Outcome.FAILED, detail="channel not configured")
                 continue
-            address = address_of(user, channel, profile)
+            address = contacts.address_of(user, channel, profile)
             if not address:
                 continue
             mine = _personal_quiet_until(profile, incident.severity, now)
@@ -232,9 +221,7 @@ def plan(
             add(a, "none", outcome=Delivery.Outcome.FAILED, detail=f"unreachable: {why}")
             _stand_in(incident, user, why, now, add)
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
-    saved = list(Delivery.objects.filter(idempotency_key__in=[r.idempotency_key for r in rows]))
-    queue([d.pk for d in saved if d.outcome == Delivery.Outcome.QUEUED])
-    return saved
+    return list(Delivery.objects.filter(idempotency_key__in=[r.idempotency_key for r in rows]))
 
 
 def _outside_the_policy(user, reach: contacts.Reach, rows: list[Delivery], add) -> None:
@@ -249,7 +236,7 @@ def _outside_the_policy(user, reach: contacts.Reach, rows: list[Delivery], add) 
     if any(r.recipient_key == key and r.channel not in ("inapp", "none") for r in rows):
         return
     channel = reach.channels[0]
-    address = address_of(user, channel)
+    address = contacts.address_of(user, channel)
     a = Addressee(key, _label(user), user.pk, address)
     add(a, channel, detail="the policy's channels do not reach this person")
 
@@ -275,7 +262,7 @@ def _stand_in(incident: Incident, user, why: str, now: datetime, add) -> None:
         for channel in channels.configured_kinds():
             if channel in ("wecom", "inapp"):
                 continue
-            address = address_of(manager, channel, profile)
+            address = contacts.address_of(manager, channel, profile)
             if address:
                 a = Addressee(f"user:{manager.pk}", label, manager.pk, address)
                 add(
@@ -306,11 +293,13 @@ def _personal_quiet_until(profile: ContactProfile | None, severity: str, now: da
     return _quiet_end(profile.quiet_start, profile.quiet_end, severity, now)
 
 
-def fallback(d: Delivery, now: datetime, why: str) -> Delivery | None:
-    """After ``d`` failed for good, queue the next channel of the ladder the person has.
+def fallback(d: Delivery, now: datetime, why: str) -> tuple[Delivery | None, bool]:
+    """After ``d`` failed for good, the next channel of the ladder the person has.
 
-    Channels already used for the same message (any outcome) are skipped, so the ladder
-    only moves down and a channel is never tried twice for one message.
+    Returns the next rung's delivery and whether it was written now (then the caller
+    queues it), or (None, False) when the ladder is used up. Channels already
+    used for the same message (any outcome) are skipped, so the ladder only moves down
+    and a channel is never tried twice for one message.
     """
     if d.incident_id is None or d.user_id is None or d.channel not in channels.LADDER:
         return None
@@ -325,7 +314,7 @@ def fallback(d: Delivery, now: datetime, why: str) -> Delivery | None:
     for channel in later:
         if channel in used or channel in ("wecom", "inapp") or not channels.is_configured(channel):
             continue
-        address = address_of(d.user, channel, profile)
+        address = contacts.address_of(d.user, channel, profile)
         if not address:
             continue
         row, created = Delivery.objects.get_or_create(
@@ -342,10 +331,8 @@ def fallback(d: Delivery, now: datetime, why: str) -> Delivery | None:
                 detail=f"after {d.channel} failed: {why}"[:2000],
             ),
         )
-        if created:
-            queue([row.pk])
-        return row
-    return None
+        return row, created
+    return None, False
 
 
 def is_silenced(incident: Incident, now: datetime) -> bool:
@@ -356,15 +343,6 @@ def is_silenced(incident: Incident, now: datetime) -> bool:
         organisation_id=incident.farm.organisation_id, starts_at__lte=now, ends_at__gt=now
     )
     return any(s.matches(incident) for s in silences)
-
-
-def queue(delivery_ids: list[int]) -> None:
-    """Hand deliveries to Celery once the rows they name are committed."""
-    if not delivery_ids:
-        return
-    from alerts.tasks import deliver  # tasks → checks → engine → notify: import late
-
-    transaction.on_commit(lambda: [deliver.delay(pk) for pk in delivery_ids])
 
 
 def group_due(now: datetime) -> list[int]:
@@ -394,6 +372,5 @@ def group_due(now: datetime) -> list[int]:
             d.grouped_into = lead
             d.detail = f"grouped into delivery {lead.pk}"
             d.save(update_fields=["outcome", "grouped_into", "detail"])
-        lead_ids.append(lead.pk)
-    queue(lead_ids)
+            lead_ids.append(lead.pk)
     return lead_ids

@@ -172,24 +172,21 @@ class PhoneTemplateTransport(Transport):
         raise NotImplementedError
 
 
+# Importing this module first runs the package's ``__init__``, which imports every
+# transport module and so registers its class: the registry is full before any call.
+
+
 def transport_kinds() -> list[str]:
-    _load_all()
     return sorted(_REGISTRY)
 
 
 def get_transport(kind: str, config: Any) -> Transport:
     """Build the transport registered under ``kind`` with its typed config."""
-    _load_all()
     try:
         cls = _REGISTRY[kind]
     except KeyError:
         raise ValueError(f"unknown transport {kind!r}; known: {sorted(_REGISTRY)}") from None
     return cls(config)
-
-
-def _load_all() -> None:
-    # Importing the package imports every transport module, which registers its class.
-    import alerts.transports  # noqa: F401
 
 
 # --- HTTP plumbing shared by the HTTP transports -------------------------------------
