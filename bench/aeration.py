@@ -1,6 +1,6 @@
 """Aerator command figures: command → downlink at the network server → confirming uplink.
 
-    python bench/aeration.py [--trials 60] [--aerators 10] [--keep]
+    python -m bench.aeration [--trials 60] [--aerators 10] [--keep]
 
 End to end through the real path: a private Mosquitto (``deploy/mosquitto.conf``), one
 bridge process (``manage.py run_bridge`` with the alert engine and the aeration hook, as
@@ -36,7 +36,6 @@ from decimal import Decimal
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agrimon.settings")
 
 from bench.scratch import scratch_database  # noqa: E402

@@ -1,6 +1,6 @@
 """Alert figures on this machine: breaching uplink → notification, and engine throughput.
 
-    python bench/alert_latency.py [--trials 25] [--background-rate 1000] [--keep]
+    python -m bench.alert_latency [--trials 25] [--background-rate 1000] [--keep]
 
 Latency, end to end through the real processes: a private Mosquitto (from
 ``deploy/mosquitto.conf``), one bridge (``manage.py run_bridge --on-readings
@@ -37,32 +37,33 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import multiprocessing
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from bench.scratch import create_database, drop_database
+from bench.support import (
+    Processes,
+    bridge_status,
+    percentile,
+    start_alert_path,
+    start_mosquitto,
+    wait,
+    wait_alert_path,
+)
 
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 BENCH_DB = "agrimon_bench_alerts"
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
 REDIS_URL = "redis://127.0.0.1:6379/9"
@@ -74,41 +75,6 @@ THROUGHPUT_RULES = 1000
 THROUGHPUT_PONDS = 50
 THROUGHPUT_BATCHES = 20
 THROUGHPUT_BATCH = 500
-
-
-# --- small helpers (after bench/ingest.py) -------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait(check: Callable[[], Any], timeout: float, what: str, interval: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(interval)
-    raise RuntimeError(f"timed out waiting for {what}")
-
-
-def listening(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest rank: the smallest value with at least ``p`` of the samples at or below it."""
-    data = sorted(values)
-    if not data:
-        return float("nan")
-    return data[max(0, math.ceil(p * len(data)) - 1)]
 
 
 def bench_env(state: Path, influx_db: str) -> dict[str, str]:
@@ -129,92 +95,6 @@ def bench_env(state: Path, influx_db: str) -> dict[str, str]:
         AGRIMON_STATE_DIR=str(state),
         PYTHONUNBUFFERED="1",
     )
-
-
-# --- processes -----------------------------------------------------------------------
-
-
-class Processes:
-    """Every child started by the bench, each in its own session so it is stopped whole."""
-
-    def __init__(self, state: Path, env: dict[str, str]) -> None:
-        self.state = state
-        self.env = env
-        self.procs: list[tuple[str, subprocess.Popen]] = []
-        self.stopped: set[int] = set()
-
-    def start(self, name: str, cmd: list[str]) -> subprocess.Popen:
-        log = open(self.state / f"{name}.log", "wb")  # noqa: SIM115 - the child owns it
-        try:
-            proc = subprocess.Popen(
-                cmd,
-                cwd=REPO,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        finally:
-            log.close()
-        self.procs.append((name, proc))
-        return proc
-
-    def log_tail(self, name: str, lines: int = 15) -> str:
-        try:
-            text = (self.state / f"{name}.log").read_text(errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    def stop(self, proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 20) -> None:
-        """Signal the child's process group (its own session), then kill it if it lingers."""
-        if proc.pid in self.stopped:
-            return
-        self.stopped.add(proc.pid)
-        if proc.poll() is None:
-            try:
-                os.killpg(proc.pid, sig)
-            except ProcessLookupError:
-                pass
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait(10)
-        # Prefork children left behind by a killed parent share its process group.
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-    def stop_all(self) -> None:
-        for _, proc in reversed(self.procs):
-            self.stop(proc)
-
-
-def start_mosquitto(procs: Processes) -> int:
-    """Mosquitto as deployed, without persistence and logging, on a free port."""
-    port = free_port()
-    conf = (REPO / "deploy" / "mosquitto.conf").read_text()
-    conf = conf.replace("listener 1883 ", f"listener {port} ").replace("@STATE@", str(procs.state))
-    conf = conf.replace("persistence true", "persistence false")
-    conf = "\n".join(line for line in conf.splitlines() if not line.startswith("log_dest"))
-    (procs.state / "mosquitto.conf").write_text(conf + "\nlog_dest none\n")
-    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    procs.start("mosquitto", [binary, "-c", str(procs.state / "mosquitto.conf")])
-    wait(lambda: listening(port), 20, "mosquitto")
-    return port
-
-
-def bridge_status(port: int) -> dict[str, Any]:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=2) as r:
-            return json.loads(r.read())
-    except OSError:
-        return {}
 
 
 # --- the stand-in WeCom robot --------------------------------------------------------
@@ -275,21 +155,6 @@ def start_robot() -> Robot:
 
 
 # --- databases -----------------------------------------------------------------------
-
-
-def create_database() -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-
-
-def drop_database() -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
 
 
 def flush_redis() -> None:
@@ -524,7 +389,6 @@ def publish_background(
 def run_latency(args: argparse.Namespace, procs: Processes, influx_db: str) -> dict[str, Any]:
     import paho.mqtt.client as mqtt
 
-    from agrimon import celery_app
     from demo.fleet import Fleet
 
     robot = start_robot()
@@ -534,58 +398,8 @@ def run_latency(args: argparse.Namespace, procs: Processes, influx_db: str) -> d
         trials = build_latency_world(fleet, n_trials, robot.url)
 
         mqtt_port = start_mosquitto(procs)
-        manage = [sys.executable, str(REPO / "manage.py")]
-        metrics_port = free_port()
-        # As in the Procfile, without the share group (one bridge).
-        procs.start(
-            "bridge",
-            [
-                *manage,
-                "run_bridge",
-                "--client-id",
-                "bench-alerts",
-                "--mqtt-url",
-                f"mqtt://127.0.0.1:{mqtt_port}",
-                "--influx-db",
-                influx_db,
-                "--metrics-port",
-                str(metrics_port),
-                "--on-readings",
-                "alerts.engine:on_bridge_readings",
-                "--log-interval",
-                "5",
-            ],
-        )
-        worker = procs.start(
-            "worker",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "agrimon",
-                "worker",
-                "--concurrency",
-                "2",
-                "-Q",
-                "celery",
-                "-n",
-                f"bench-alerts-{uuid.uuid4().hex[:6]}@%h",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-                "-l",
-                "warning",
-            ],
-        )
-        wait(lambda: bridge_status(metrics_port).get("connected"), 90, "the bridge to connect")
-
-        def worker_up() -> bool:
-            if worker.poll() is not None:
-                raise RuntimeError("celery worker exited:\n" + procs.log_tail("worker"))
-            return bool(celery_app.control.ping(timeout=0.5))
-
-        wait(worker_up, 90, "the celery worker", interval=0.5)
+        metrics_port, worker = start_alert_path(procs, "bench-alerts", mqtt_port, influx_db)
+        wait_alert_path(procs, metrics_port, worker)
 
         # Background: normal uplinks from the fleet, running through all trials.
         ctx = multiprocessing.get_context("spawn")
@@ -797,7 +611,7 @@ def main() -> None:
     procs = Processes(state, env)
     ts = None
     try:
-        create_database()
+        create_database(BENCH_DB)
         flush_redis()
         import django
 
@@ -891,7 +705,7 @@ def main() -> None:
 
                 connections.close_all()
             if not args.keep:
-                drop_database()
+                drop_database(BENCH_DB)
             shutil.rmtree(state, ignore_errors=True)
 
 

@@ -1,6 +1,6 @@
 """EPCIS figures: reference vectors matched, hashing speed, XML read and write speed.
 
-    python bench/epcis.py [--events 2000] [--rounds 20]
+    python -m bench.epcis [--events 2000] [--rounds 20]
 
 * the CBV 2.0 Event Hash ID vector set (tests/reference_data/epcis/hash_vectors): JSON-LD and
   XML documents whose every event hashes as published, counted per binding;
@@ -18,12 +18,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agrimon.settings")
 
 import django  # noqa: E402

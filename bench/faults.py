@@ -1,6 +1,6 @@
 """Faults while uplinks flow: two bridges in a share group on private servers.
 
-    python bench/faults.py [--rate 500] [--influx-down 180] [--hostile 50000] [--valid 15000]
+    python -m bench.faults [--rate 500] [--influx-down 180] [--hostile 50000] [--valid 15000]
 
 Starts its own Mosquitto (``deploy/mosquitto.conf``) and influxd (``deploy/influxdb.conf.in``)
 on free ports in a temporary directory, a throw-away PostgreSQL database, and two bridges
@@ -45,7 +45,6 @@ from itertools import cycle
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agrimon.settings")
 
 from bench.ingest import status  # noqa: E402

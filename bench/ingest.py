@@ -1,6 +1,6 @@
 """Ingestion figures on this machine: simulator → Mosquitto → bridge → InfluxDB.
 
-    python bench/ingest.py [--rate 20000] [--seconds 20] [--bridges 2] [--publishers 1]
+    python -m bench.ingest [--rate 20000] [--seconds 20] [--bridges 2] [--publishers 1]
 
 Starts a private Mosquitto (``deploy/mosquitto.conf``) and N bridge processes
 (``manage.py run_bridge``) sharing one subscription group, registers a simulated
@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,52 +40,27 @@ import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agrimon.settings")
 
 from bench.scratch import scratch_database  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait(check, timeout: float, what: str, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(interval)
-    raise SystemExit(f"timed out waiting for {what}")
+from bench.support import (  # noqa: E402
+    free_port,
+    listening,
+    mosquitto_binary,
+    mosquitto_config,
+    wait,
+)
 
 
 def start_mosquitto(state: Path) -> tuple[subprocess.Popen, int]:
-    """Mosquitto as deployed, except the in-flight window.
+    """Mosquitto as deployed, without persistence and logging, on a free port.
 
     The bridge acks a message only once its batch is durable, so the broker's
-    ``max_inflight_messages`` caps the batch size; at 100 the bridge spends its
-    time on round trips. 0 means no cap (memory-bounded, like the queue).
+    ``max_inflight_messages`` (``deploy/mosquitto.conf``) caps the batch size.
     """
     port = free_port()
-    conf = (REPO / "deploy" / "mosquitto.conf").read_text()
-    conf = conf.replace("listener 1883 ", f"listener {port} ").replace("@STATE@", str(state))
-    conf = conf.replace("persistence true", "persistence false")
-    conf = "\n".join(line for line in conf.splitlines() if not line.startswith("log_dest"))
-    (state / "mosquitto.conf").write_text(conf + "\nlog_dest none\n")
-    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    proc = subprocess.Popen([binary, "-c", str(state / "mosquitto.conf")])
-
-    def listening() -> bool:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return True
-        except OSError:
-            return False
-
-    wait(listening, 20, "mosquitto")
+    proc = subprocess.Popen([mosquitto_binary(), "-c", str(mosquitto_config(state, port))])
+    wait(lambda: listening(port), 20, "mosquitto")
     return proc, port
 
 

@@ -1,6 +1,6 @@
 """QR label rendering speed: 1,000 labels for one lot, end to end, on this machine.
 
-    python bench/labels.py [--count 1000] [--template a4-3x8] [--repeat 3]
+    python -m bench.labels [--count 1000] [--template a4-3x8] [--repeat 3]
 
 Each run is a fresh process's work: font registration, QR encoding, layout and PDF
 serialisation, timed from the first call to the finished bytes, exactly as the label view
@@ -92,5 +92,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     main()

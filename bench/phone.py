@@ -1,6 +1,6 @@
 """Phone figures: breaching uplink → the phone's service worker handling the push.
 
-    python bench/phone.py [--trials 20] [--background-rate 1000] [--keep]
+    python -m bench.phone [--trials 20] [--background-rate 1000] [--keep]
 
 End to end through the real processes, as ``bench/alert_latency.py`` starts them: a
 private Mosquitto, one bridge (``run_bridge --on-readings alerts.engine:on_bridge_readings``),
@@ -55,12 +55,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import alert_latency as al
+from bench import alert_latency as al
+from bench.scratch import create_database, drop_database
+from bench.support import (
+    Processes,
+    bridge_status,
+    free_port,
+    percentile,
+    start_alert_path,
+    start_mosquitto,
+    wait,
+    wait_alert_path,
+)
 
+# The alert bench's world and environment, on databases of this bench's own.
 al.BENCH_DB = "agrimon_bench_phone"
 al.DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{al.BENCH_DB}"
 al.REDIS_URL = "redis://127.0.0.1:6379/12"
-REPO = al.REPO
 USERNAME, PASSWORD = "bench_farmer", "bench-only-2026"
 PHONE = {"width": 390, "height": 844}
 
@@ -244,11 +255,10 @@ class Timing:
     handled: float | None = None
 
 
-def run(args: argparse.Namespace, procs: al.Processes, influx_db: str, env: dict) -> dict:
+def run(args: argparse.Namespace, procs: Processes, influx_db: str, env: dict) -> dict:
     import paho.mqtt.client as mqtt
     from playwright.sync_api import sync_playwright
 
-    from agrimon import celery_app
     from alerts.models import Incident, IncidentEvent
     from demo.fleet import Fleet
 
@@ -259,51 +269,9 @@ def run(args: argparse.Namespace, procs: al.Processes, influx_db: str, env: dict
     trials = build_world(fleet, n_trials, push.endpoint, p256dh, auth_b64)
     by_site = {t.site_id: t for t in trials}
 
-    mqtt_port = al.start_mosquitto(procs)
-    manage = [sys.executable, str(REPO / "manage.py")]
-    metrics_port = al.free_port()
-    procs.start(
-        "bridge",
-        [
-            *manage,
-            "run_bridge",
-            "--client-id",
-            "bench-phone",
-            "--mqtt-url",
-            f"mqtt://127.0.0.1:{mqtt_port}",
-            "--influx-db",
-            influx_db,
-            "--metrics-port",
-            str(metrics_port),
-            "--on-readings",
-            "alerts.engine:on_bridge_readings",
-            "--log-interval",
-            "5",
-        ],
-    )
-    worker = procs.start(
-        "worker",
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "agrimon",
-            "worker",
-            "--concurrency",
-            "2",
-            "-Q",
-            "celery",
-            "-n",
-            f"bench-phone-{uuid.uuid4().hex[:6]}@%h",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
-    )
-    web_port = al.free_port()
+    mqtt_port = start_mosquitto(procs)
+    metrics_port, worker = start_alert_path(procs, "bench-phone", mqtt_port, influx_db)
+    web_port = free_port()
     # DEBUG on for the web process only, so it serves the app shell's static files from
     # the apps (no collectstatic); nothing it serves is timed.
     procs.env = {**env, "DEBUG": "1"}
@@ -324,15 +292,8 @@ def run(args: argparse.Namespace, procs: al.Processes, influx_db: str, env: dict
     )
     procs.env = env
     base = f"http://127.0.0.1:{web_port}"
-    al.wait(lambda: answers(f"{base}/accounts/login/"), 180, "the web server", interval=1)
-    al.wait(lambda: al.bridge_status(metrics_port).get("connected"), 90, "the bridge to connect")
-
-    def worker_up() -> bool:
-        if worker.poll() is not None:
-            raise RuntimeError("celery worker exited:\n" + procs.log_tail("worker"))
-        return bool(celery_app.control.ping(timeout=0.5))
-
-    al.wait(worker_up, 90, "the celery worker", interval=0.5)
+    wait(lambda: answers(f"{base}/accounts/login/"), 180, "the web server", interval=1)
+    wait_alert_path(procs, metrics_port, worker)
 
     with sync_playwright() as p:
         context, page, cdp, registration = open_phone(p, procs.state / "profile", base)
@@ -361,15 +322,15 @@ def run(args: argparse.Namespace, procs: al.Processes, influx_db: str, env: dict
         timings: dict[int, Timing] = {}
         try:
             if args.background_rate > 0:
-                al.wait(
-                    lambda: al.bridge_status(metrics_port).get("received", 0) > 0,
+                wait(
+                    lambda: bridge_status(metrics_port).get("received", 0) > 0,
                     60,
                     "background uplinks at the bridge",
                 )
                 time.sleep(3)
             client.connect("127.0.0.1", mqtt_port)
             client.loop_start()
-            s0, t0 = al.bridge_status(metrics_port), time.monotonic()
+            s0, t0 = bridge_status(metrics_port), time.monotonic()
             for i, trial in enumerate(trials):
                 if not publisher.is_alive():
                     raise RuntimeError("background publisher stopped early")
@@ -389,7 +350,7 @@ def run(args: argparse.Namespace, procs: al.Processes, influx_db: str, env: dict
                     total = (timing.handled - timing.published) * 1000
                     print(f"  {label}: {total:7.1f} ms")
                 time.sleep(max(0.0, timing.published + args.spacing - time.time()))
-            s1, t1 = al.bridge_status(metrics_port), time.monotonic()
+            s1, t1 = bridge_status(metrics_port), time.monotonic()
         finally:
             client.disconnect()
             client.loop_stop()
@@ -505,10 +466,10 @@ def main() -> None:
     os.environ.update(env)
     # Playwright's sync API keeps an event loop on this thread; the ORM calls stay synchronous.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    procs = al.Processes(state, env)
+    procs = Processes(state, env)
     ts = None
     try:
-        al.create_database()
+        create_database(al.BENCH_DB)
         al.flush_redis()
         import django
 
@@ -540,7 +501,7 @@ def main() -> None:
         to_push = [(t.push_arrived - t.published) * 1000 for t in done if t.push_arrived]
         to_sw = [(t.handled - t.push_arrived) * 1000 for t in done if t.push_arrived]
         missed = len(measured) - len(done)
-        p50, p95 = al.percentile(total, 0.5), al.percentile(total, 0.95)
+        p50, p95 = percentile(total, 0.5), percentile(total, 0.95)
         bridge = out["bridge"]
         print(
             f"background published at {out['published_per_s']:.0f} uplinks/s; at the bridge "
@@ -555,12 +516,12 @@ def main() -> None:
             print(
                 f"  publish → push service request (bridge, engine, Celery, encrypt, POST): "
                 f"median {statistics.median(to_push):.0f} ms, p95 "
-                f"{al.percentile(to_push, 0.95):.0f} ms"
+                f"{percentile(to_push, 0.95):.0f} ms"
             )
             print(
                 f"  push service request → push handler (decrypt, DevTools delivery, worker "
                 f"wake-up): median {statistics.median(to_sw):.0f} ms, p95 "
-                f"{al.percentile(to_sw, 0.95):.0f} ms"
+                f"{percentile(to_sw, 0.95):.0f} ms"
             )
         for name, label in (
             ("to_delivery", "publish → delivery written (MQTT, bridge batch, engine, commit)"),
@@ -571,7 +532,7 @@ def main() -> None:
             if values:
                 print(
                     f"    {label}: median {statistics.median(values):.0f} ms, "
-                    f"p95 {al.percentile(values, 0.95):.0f} ms"
+                    f"p95 {percentile(values, 0.95):.0f} ms"
                 )
         print(f"push requests {out['push_requests']}, refused {len(out['push_errors'])}")
         load = os.getloadavg()
@@ -610,7 +571,7 @@ def main() -> None:
 
                 connections.close_all()
             if not args.keep:
-                al.drop_database()
+                drop_database(al.BENCH_DB)
             shutil.rmtree(state, ignore_errors=True)
 
 

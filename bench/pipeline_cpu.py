@@ -1,6 +1,6 @@
 """What the bridge's pipeline costs per uplink, with in-process and with shared (Redis) dedup.
 
-    python bench/pipeline_cpu.py [--uplinks 100000] [--batch 5000] [--nodes 1000]
+    python -m bench.pipeline_cpu [--uplinks 100000] [--batch 5000] [--nodes 1000]
 
 Builds simulated ChirpStack v4 uplinks (``demo.fleet.BurstTemplates``), then
 runs ``Pipeline.process`` over them in batches, on one core, without MQTT or
@@ -17,13 +17,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agrimon.settings")
 
 from bench.scratch import scratch_database  # noqa: E402

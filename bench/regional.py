@@ -1,6 +1,6 @@
 """Regional pages and the weekly report at province scale, on this machine.
 
-    python bench/regional.py [--farms 2000] [--devices 10000] [--incidents 50000]
+    python -m bench.regional [--farms 2000] [--devices 10000] [--incidents 50000]
                              [--days 365] [--requests 20] [--keep]
 
 A throw-away PostgreSQL database (``agrimon_bench_regional``) and a private influxd get the
@@ -22,7 +22,6 @@ import argparse
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -30,25 +29,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+from bench.scratch import create_database, drop_database  # noqa: E402
+
 BENCH_DB = "agrimon_bench_regional"
-
-
-def create_database() -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-
-
-def drop_database() -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
 
 
 def p95(values: list[float]) -> float:
@@ -117,7 +101,7 @@ def main() -> None:
         DJANGO_SETTINGS_MODULE="agrimon.settings",
         AGRIMON_STATE_DIR=str(REPO / ".state" / "bench-regional"),
     )
-    create_database()
+    create_database(BENCH_DB)
     try:
         import django
 
@@ -147,7 +131,7 @@ def main() -> None:
             from django.db import connections
 
             connections.close_all()
-            drop_database()
+            drop_database(BENCH_DB)
 
 
 def run(args) -> dict:

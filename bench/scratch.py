@@ -28,13 +28,22 @@ def _admin(sql: str) -> None:
         )
 
 
+def create_database(name: str) -> None:
+    """A fresh, empty database ``name`` (any earlier one of that name is dropped)."""
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _admin(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(name: str) -> None:
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @contextmanager
 def scratch_database(name: str, keep: bool = False) -> Iterator[str]:
     """Create, migrate and (unless ``keep``) drop the database ``name``; yield its URL."""
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     url = f"{base}/{name}"
-    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    _admin(f'CREATE DATABASE "{name}"')
+    create_database(name)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agrimon.settings")
     try:
@@ -49,4 +58,4 @@ def scratch_database(name: str, keep: bool = False) -> Iterator[str]:
 
         connections.close_all()
         if not keep:
-            _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop_database(name)

@@ -1,6 +1,6 @@
 """The shipped trap and fish detectors on real photos: quality, and speed per CPU runtime.
 
-    python bench/vision_bench.py [--data-root ../shared/data/vision] [--split val] [--repeats 5]
+    python -m bench.vision_bench [--data-root ../shared/data/vision] [--split val] [--repeats 5]
 
 Quality: ``vision.evaluate`` on each set's split (the trap model tiled, as the product runs it).
 Speed, for every runtime that is installed and exported beside the weights (PyTorch, ONNX
@@ -15,13 +15,11 @@ from __future__ import annotations
 import argparse
 import logging
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(_HERE.parent))
 
 DEFAULT_DATA_ROOT = _HERE.parent.parent / "shared" / "data" / "vision"
 

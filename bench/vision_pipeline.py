@@ -1,6 +1,6 @@
 """Vision pipeline figures on this machine's CPU.
 
-    python bench/vision_pipeline.py [--quick] [--state DIR]
+    python -m bench.vision_pipeline [--quick] [--state DIR]
 
 Measures, on generated frames (no download, nothing read from the network):
 - frames/s per stream and in total for 1..N concurrent streams, YOLO11n at imgsz 320 and 640;
@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import functools
 import logging
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -39,7 +38,6 @@ import cv2
 import numpy as np
 
 _HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(_HERE.parent))
 
 
 def _frames(n: int, size: tuple[int, int], seed: int = 0) -> list[np.ndarray]:

@@ -1,6 +1,6 @@
 """Farm-wall figures on this machine: a wall of 200 ponds under live traffic.
 
-    python bench/wall.py [--ponds 200] [--trials 30] [--rate 10] [--keep]
+    python -m bench.wall [--ponds 200] [--trials 30] [--rate 10] [--keep]
 
 Real processes: uvicorn serving ``agrimon.asgi`` (one process, as the Procfile's web),
 PostgreSQL, Redis (the Channels layer) and InfluxDB, and Debian's Chromium, headless,
@@ -27,12 +27,10 @@ last line holds ``key=value`` pairs for the README.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,9 +44,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+from bench.scratch import create_database, drop_database  # noqa: E402
+from bench.support import free_port, percentile  # noqa: E402
+
 BENCH_DB = "agrimon_bench_wall"
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
 REDIS_URL = "redis://127.0.0.1:6379/10"
@@ -102,19 +101,6 @@ WATCH_JS = """
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def percentile(values: list[float], p: float) -> float:
-    data = sorted(values)
-    if not data:
-        return float("nan")
-    return data[max(0, math.ceil(p * len(data)) - 1)]
-
-
 def wait_http(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -126,21 +112,6 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
         except OSError:
             time.sleep(0.2)
     raise TimeoutError(url)
-
-
-def create_database() -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-
-
-def drop_database() -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
 
 
 def bench_env(state: Path, influx_db: str) -> dict[str, str]:
@@ -278,7 +249,7 @@ def main() -> None:
     server = None
     ts = None
     try:
-        create_database()
+        create_database(BENCH_DB)
         import django
 
         django.setup()
@@ -431,7 +402,7 @@ def main() -> None:
 
         connections.close_all()
         if not args.keep:
-            drop_database()
+            drop_database(BENCH_DB)
         shutil.rmtree(state, ignore_errors=True)
 
 
