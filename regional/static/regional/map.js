@@ -23,7 +23,8 @@
     var outline = L.geoJSON(null, {
       style: { color: "#3b5f3d", weight: 1.5, fillColor: "#dfe9dc", fillOpacity: 0.35 },
       onEachFeature: function (f, layer) {
-        layer.bindTooltip(f.properties.name, { sticky: true });
+        // The county's name stays on the map: a reviewer should not have to hover to read it.
+        layer.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "county-label" });
       }
     }).addTo(map);
     var points = L.layerGroup().addTo(map);
