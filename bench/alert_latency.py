@@ -157,6 +157,32 @@ def start_robot() -> Robot:
 # --- databases -----------------------------------------------------------------------
 
 
+def prepare_stores(influx_db: str) -> Any:
+    """This bench's PostgreSQL database, fresh and migrated, its Redis database flushed, and
+    the InfluxDB database ``influx_db`` (returned). ``os.environ`` holds ``bench_env`` by then.
+    """
+    create_database(BENCH_DB)
+    flush_redis()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from agrimon.config import load
+    from sensors.timeseries import TimeSeries
+
+    call_command("migrate", verbosity=0)
+    config = load()
+    ts = TimeSeries(
+        config.influx_url,
+        influx_db,
+        username=config.influx_username,
+        password=config.influx_password,
+    )
+    ts.ensure_database("1d")
+    return ts
+
+
 def flush_redis() -> None:
     import redis
 
@@ -611,25 +637,7 @@ def main() -> None:
     procs = Processes(state, env)
     ts = None
     try:
-        create_database(BENCH_DB)
-        flush_redis()
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        from agrimon.config import load
-        from sensors.timeseries import TimeSeries
-
-        config = load()
-        ts = TimeSeries(
-            config.influx_url,
-            influx_db,
-            username=config.influx_username,
-            password=config.influx_password,
-        )
-        ts.ensure_database("1d")
-        call_command("migrate", verbosity=0)
+        ts = prepare_stores(influx_db)
         print(
             f"latency: {args.trials} trials (+{WARMUP_TRIALS} warm-up) every {args.spacing:g} s, "
             f"background {args.background_rate:.0f} uplinks/s from {BACKGROUND_NODES} nodes"

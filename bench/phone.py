@@ -56,7 +56,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import alert_latency as al
-from bench.scratch import create_database, drop_database
+from bench.scratch import drop_database
 from bench.support import (
     Processes,
     bridge_status,
@@ -469,25 +469,7 @@ def main() -> None:
     procs = Processes(state, env)
     ts = None
     try:
-        create_database(al.BENCH_DB)
-        al.flush_redis()
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        from agrimon.config import load
-        from sensors.timeseries import TimeSeries
-
-        config = load()
-        ts = TimeSeries(
-            config.influx_url,
-            influx_db,
-            username=config.influx_username,
-            password=config.influx_password,
-        )
-        ts.ensure_database("1d")
-        call_command("migrate", verbosity=0)
+        ts = al.prepare_stores(influx_db)
         print(
             f"phone push: {args.trials} trials (+{al.WARMUP_TRIALS} warm-up) every "
             f"{args.spacing:g} s, background {args.background_rate:.0f} uplinks/s"
