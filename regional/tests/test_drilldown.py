@@ -144,3 +144,26 @@ def test_big_screen_data_holds_only_the_reviewers_region(honghu):
     assert data["total"]["critical"] == 1
     assert honghu.get("/regional/screen/data.json?region=421088").status_code == 404
     assert honghu.get("/regional/screen/?region=421000").status_code == 404
+
+
+def test_devices_that_never_reported_are_named_as_such_not_online_or_zero(jingzhou):
+    farm = Farm.objects.get(name="大沙湖草鱼养殖场")
+    _device(farm, 1)  # registered, never heard from
+    _device(farm, 2)
+    page = jingzhou.get("/regional/?region=421083")
+    row = next(c for c in page.context["data"].children if c.name == farm.name)
+    assert (row.devices, row.online, row.offline, row.never_reported) == (2, 0, 0, 2)
+    assert row.coverage_pct == 0.0 and row.status == "offline"  # no device online: not "normal"
+    html = page.content.decode()
+    assert "2 台设备从未上报" in html  # the attention list says why, in words
+    assert page.context["data"].attention[0].farm == farm
+    screen = jingzhou.get("/regional/screen/data.json?region=421083").json()
+    assert screen["total"]["offline"] == 2 and screen["total"]["coverage"] == 0.0
+
+
+def test_a_region_with_no_farms_on_the_big_screen_has_no_coverage_not_zero(jingzhou):
+    data = jingzhou.get("/regional/screen/data.json?region=421002").json()
+    assert data["total"]["farms"] == 0 and data["total"]["devices"] == 0
+    assert data["total"]["coverage"] is None  # shown as "—": nothing to cover is not 0 %
+    assert data["incidents"] == []
+    assert jingzhou.get("/regional/screen/?region=421002").status_code == 200

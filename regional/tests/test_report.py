@@ -13,9 +13,10 @@ from aiosmtpd.controller import Controller
 from django.contrib.auth import get_user_model
 
 from alerts.models import Incident
-from farm.models import Membership, Pond, Region, Role
+from farm.models import Farm, Membership, Pond, Region, Role
 from regional.models import ReportSubscription, WeeklyReport
 from regional.services import reports
+from regional.tests.conftest import login
 from regional.tests.world import NOW, WEEK, build
 from sensors.models import Device
 
@@ -183,3 +184,31 @@ def test_beat_task_requests_last_weeks_report_for_every_watched_region(world, se
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
     assert weekly_reports() == Region.objects.filter(code__in=["421000", "421083"]).count()
+
+
+def test_a_report_requested_by_a_reviewer_who_then_moves_is_made_for_the_region_not_them(
+    world, smtp
+):
+    User = get_user_model()
+    reviewer = User.objects.get(username="bureau_honghu")
+    reviewer.email = "honghu@example.org"
+    reviewer.save()
+    ReportSubscription.objects.create(user=reviewer, region_id="421083")
+    report = reports.request_report(Region.objects.get(code="421083"), WEEK, reviewer)
+    # between the request and the run, the reviewer is moved to another county
+    Membership.objects.filter(user=reviewer, role=Role.BUREAU).update(region_id="421088")
+    reports.generate(report, NOW, mail=True)
+    report.refresh_from_db()
+    assert report.status == WeeklyReport.Status.READY
+    assert report.figures["overview"]["farms"] == Farm.objects.filter(region_id="421083").count()
+    assert smtp.messages == []
+    assert report.mail_log == [
+        {
+            "user": "bureau_honghu",
+            "outcome": "skipped",
+            "reason": "no longer a reviewer of this region",
+        }
+    ]
+    moved = login("bureau_honghu")
+    assert moved.get(f"/regional/reports/file?id={report.pk}&kind=pdf").status_code == 404
+    assert moved.get("/regional/reports/?region=421083").status_code == 404
