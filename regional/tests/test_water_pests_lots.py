@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import io
+
+import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from demo.traceability import seed_trace_demo
+from farm.models import Region
+from regional.services import reports
+from regional.services.report_files import report_xlsx
 from regional.tests.world import WEEK, build
 from traceability import vocab
 from traceability.models import Lot, TraceEvent
@@ -97,3 +104,10 @@ def test_certificates_issued_are_the_producers_recorded_prints_per_county(
     assert county.certificates == 2
     assert report.total.certificates == 2
     assert all(c.certificates == 0 for c in report.counties if c is not county)
+    # the weekly report carries the same count in its traceability table
+    region = Region.objects.get(code="421000")
+    figures = reports.compute_figures(region, report.period, timezone.now())
+    book = openpyxl.load_workbook(io.BytesIO(report_xlsx(figures)))
+    sheet = next(ws for ws in book.worksheets if ws.title.endswith("追溯"))
+    rows = {r[0]: r for r in sheet.iter_rows(values_only=True) if r and r[0] == county.name}
+    assert rows[county.name][4] == 2
