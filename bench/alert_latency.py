@@ -53,6 +53,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from bench import support
 from bench.scratch import create_database, drop_database
 from bench.support import (
     Processes,
@@ -78,23 +79,8 @@ THROUGHPUT_BATCH = 500
 
 
 def bench_env(state: Path, influx_db: str) -> dict[str, str]:
-    """The environment of every process of the bench: only its own database and Redis db.
-
-    DEBUG is off as in production, so Django does not record every query.
-    """
-    return dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="agrimon.settings",
-        AGRIMON_ENV="development",
-        DEBUG="0",
-        DATABASE_URL=DATABASE_URL,
-        REDIS_URL=REDIS_URL,
-        CELERY_BROKER_URL=REDIS_URL,
-        CELERY_EAGER="0",
-        INFLUX_DB=influx_db,
-        AGRIMON_STATE_DIR=str(state),
-        PYTHONUNBUFFERED="1",
-    )
+    """The shared bench environment on this bench's databases, Celery tasks on the worker."""
+    return support.bench_env(state, influx_db, DATABASE_URL, REDIS_URL, CELERY_EAGER="0")
 
 
 # --- the stand-in WeCom robot --------------------------------------------------------

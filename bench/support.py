@@ -24,6 +24,28 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 
 
+def bench_env(
+    state: Path, influx_db: str, database_url: str, redis_url: str, **extra: str
+) -> dict[str, str]:
+    """The environment of every process of a bench: only its own databases and state.
+
+    DEBUG is off as in production, so Django does not record every query.
+    """
+    return dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="agrimon.settings",
+        AGRIMON_ENV="development",
+        DEBUG="0",
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        CELERY_BROKER_URL=redis_url,
+        INFLUX_DB=influx_db,
+        AGRIMON_STATE_DIR=str(state),
+        PYTHONUNBUFFERED="1",
+        **extra,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

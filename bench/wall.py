@@ -46,7 +46,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 from bench.scratch import create_database, drop_database  # noqa: E402
-from bench.support import free_port, percentile  # noqa: E402
+from bench.support import bench_env, free_port, percentile  # noqa: E402
 
 BENCH_DB = "agrimon_bench_wall"
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
@@ -112,21 +112,6 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
         except OSError:
             time.sleep(0.2)
     raise TimeoutError(url)
-
-
-def bench_env(state: Path, influx_db: str) -> dict[str, str]:
-    return dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="agrimon.settings",
-        AGRIMON_ENV="development",
-        DEBUG="0",
-        DATABASE_URL=DATABASE_URL,
-        REDIS_URL=REDIS_URL,
-        CELERY_BROKER_URL=REDIS_URL,
-        INFLUX_DB=influx_db,
-        AGRIMON_STATE_DIR=str(state),
-        PYTHONUNBUFFERED="1",
-    )
 
 
 def seed(ponds: int, ts) -> tuple[list, int]:
@@ -244,7 +229,7 @@ def main() -> None:
 
     influx_db = f"bench_wall_{uuid.uuid4().hex[:8]}"
     state = Path(tempfile.mkdtemp(prefix="bench-wall-"))
-    env = bench_env(state, influx_db)
+    env = bench_env(state, influx_db, DATABASE_URL, REDIS_URL)
     os.environ.update(env)
     server = None
     ts = None
