@@ -2,7 +2,10 @@
 nothing happened (no data, a silent gateway), and the clock on open incidents
 (escalation, reminders, snooze and silence expiry, deferred deliveries).
 
-Threshold rules are never polled here; they are judged on the stream by ``engine``.
+The conditions judged here are those whose class in ``alerts.conditions`` says
+``on_beat``: no data, silent gateways and, on the device register's latest voltage, a
+low battery. Threshold rules are never polled here; they are judged on the stream by
+``engine``. Deliveries planned here go to ``dispatch``, which queues them after commit.
 Every function takes ``now`` so tests drive time without sleeping.
 """
 

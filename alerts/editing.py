@@ -9,7 +9,7 @@ what, bind a form, and call these functions. Who may do what:
   edit the farm — operators included — may silence and end a silence there;
 * bureau reviewers read everything in their region and change nothing.
 
-The engine reads enabled rules afresh for every batch (``engine._Batch.load``) and the
+The engine reads enabled rules afresh for every batch (``engine.RuleBook``) and the
 beat checks query them on every run, so there is no rule cache to invalidate; what a
 rule change must handle is the per-target ``AlertState`` the old rule left behind
 (see ``save_rule``).
@@ -28,6 +28,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from alerts import incidents
+from alerts.conditions import condition_for
 from alerts.models import (
     AlertState,
     EscalationStep,
@@ -41,7 +42,6 @@ from farm import access
 from farm.models import Farm, Organisation, Site
 from sensors.models import Device
 
-C = Rule.Condition
 S = AlertState.State
 E = IncidentEvent.Kind
 
@@ -69,22 +69,6 @@ JUDGE_FIELDS = (
     "for_readings",
     "params",
 )
-NEEDS_THRESHOLD = {
-    C.ABOVE,
-    C.BELOW,
-    C.OUTSIDE,
-    C.RATE,
-    C.TIME_BELOW,
-    C.BATTERY_BELOW,
-    C.DAWN_FORECAST,
-}
-NEEDS_WINDOW = {C.NO_DATA}
-USES_CLEAR = {C.ABOVE, C.BELOW, C.BATTERY_BELOW, C.OUTSIDE, C.RATE}
-NEEDS_METRIC = NEEDS_THRESHOLD | {C.NO_DATA}
-# Conditions the engine creates itself; never offered for a new rule.
-ENGINE_OWNED = {C.PROBE_FAULT}
-
-
 # --- access ---------------------------------------------------------------------------
 
 
@@ -159,52 +143,28 @@ def check_rule(rule: Rule) -> dict[str, list[str]]:
     """What is wrong with a rule, per field, before it reaches the engine.
 
     The engine assumes what is checked here (a band has both limits, a no-data rule a
-    window...) and would otherwise fail on the first reading or never fire.
+    window...) and would otherwise fail on the first reading or never fire. What each
+    condition needs is said by its class in ``alerts.conditions``; the rest (window,
+    durations, scope) holds for every rule.
     """
     errors: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
-    cond = rule.condition
-    t, hi = rule.threshold, rule.threshold_high
-    clear, clear_hi = rule.clear_threshold, rule.clear_threshold_high
-    if cond in NEEDS_METRIC and not rule.metric.strip():
+    cond = condition_for(rule.condition)
+    if cond.needs_metric and not rule.metric.strip():
         add("metric", _("Say which metric or detection class this rule watches."))
-    if cond in NEEDS_THRESHOLD and t is None:
+    if cond.needs_threshold and rule.threshold is None:
         add("threshold", _("This condition needs a threshold."))
-    if cond == C.OUTSIDE:
-        if hi is None:
-            add("threshold_high", _("A band needs an upper threshold."))
-        elif t is not None and t >= hi:
-            add("threshold_high", _("The upper threshold must be above the lower one."))
-    else:
-        if hi is not None:
+    if not cond.is_band:
+        if rule.threshold_high is not None:
             add("threshold_high", _("Only a band (outside) has an upper threshold."))
-        if clear_hi is not None:
+        if rule.clear_threshold_high is not None:
             add("clear_threshold_high", _("Only a band (outside) has an upper clear level."))
-    if clear is not None and cond not in USES_CLEAR:
+    if rule.clear_threshold is not None and not cond.takes_clear:
         add("clear_threshold", _("This condition does not use a clear level."))
-    if t is not None and clear is not None:
-        if cond == C.ABOVE and clear > t:
-            add("clear_threshold", _("For “above”, clear at or below the threshold."))
-        if cond in (C.BELOW, C.BATTERY_BELOW) and clear < t:
-            add("clear_threshold", _("For “below”, clear at or above the threshold."))
-        if cond == C.RATE and (clear < t if t < 0 else clear > t):
-            add("clear_threshold", _("Clear at a smaller change than the threshold."))
-    if cond == C.RATE and t == 0:
-        add("threshold", _("A change of 0 always breaches; give a size and direction."))
-    if cond == C.OUTSIDE and t is not None and hi is not None and t < hi:
-        lo_in = t if clear is None else clear
-        hi_in = hi if clear_hi is None else clear_hi
-        if lo_in < t:
-            add("clear_threshold", _("The lower clear level must be at or above the limit."))
-        if hi_in > hi:
-            add("clear_threshold_high", _("The upper clear level must be at or below the limit."))
-        if lo_in > hi_in:
-            add("clear_threshold_high", _("The clear band must not be empty."))
-    if cond in NEEDS_WINDOW and not rule.window:
-        add("window", _("A no-data rule needs a window."))
+    cond.check(rule, add)
     if rule.window is not None and rule.window.total_seconds() <= 0:
         add("window", _("The window must be longer than zero."))
     if rule.for_duration.total_seconds() < 0:

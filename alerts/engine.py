@@ -1,10 +1,16 @@
 """Stream evaluation: one call per batch of readings from the bridge or the vision worker.
 
-Per batch: one query for the rules of the farms in it, one for their sites, one to
-create the missing states and one to lock them; then every reading is judged in
-time order against the rules that match it, states advance in memory, and the
-changes are written back in bulk. Incidents open and resolve with the states;
-notifications and live pushes go out after the commit.
+A batch goes through four steps, each its own part below:
+
+* load (``RuleBook``): one query for the rules of the farms in it, one for their sites;
+* plan (``plan_batch``, ``lock_states``): which rules judge which reading, then one
+  query to create the missing states and one to lock them;
+* judge (``Judging``): every reading in time order against the rules that match it,
+  by the rule's condition (``alerts.conditions``); states advance in memory, incidents
+  open and resolve with them and their deliveries are planned (``notify``) and handed
+  to ``dispatch``, which queues them after the commit;
+* persist (``persist``): the changed states in one statement, the trail in one insert,
+  the live push after the commit.
 
 Inhibition (as Alertmanager does it): a reading carrying a probe fault opens one
 incident naming the fault ("1号塘 溶解氧探头故障：fouled") and the threshold rules
@@ -24,7 +30,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from alerts import dispatch, incidents, live, notify
+from alerts import conditions, dispatch, incidents, live, notify
 from alerts.conditions import Judgement, Verdict, judge
 from alerts.models import AlertState, IncidentEvent, Rule
 from alerts.state import advance, set_inhibition
@@ -34,16 +40,6 @@ from vocabulary.metrics import metric_label
 
 C = Rule.Condition
 S = AlertState.State
-STREAM_CONDITIONS = [
-    C.ABOVE,
-    C.BELOW,
-    C.OUTSIDE,
-    C.RATE,
-    C.TIME_BELOW,
-    C.BATTERY_BELOW,
-    C.DAWN_FORECAST,
-    C.NO_DATA,
-]
 STATE_FIELDS = [
     "state",
     "since",
@@ -86,7 +82,15 @@ def evaluate(readings: Sequence[ReadingEvent], now: datetime | None = None) -> l
         return []
     now = now or timezone.now()
     with transaction.atomic():
-        return _Batch(readings, now).run()
+        readings = in_time_order(readings, now)
+        book = RuleBook(readings)
+        plan = plan_batch(readings, book)
+        if not plan.pairs:
+            return []
+        judging = Judging(book, lock_states(plan.pairs), now)
+        judging.run(plan)
+        persist(judging)
+        return judging.transitions
 
 
 def save_states(states: list[AlertState]) -> None:
@@ -168,38 +172,30 @@ def probe_fault_rule(organisation_id: int) -> Rule:
     return rule
 
 
-class _Batch:
-    def __init__(self, readings: Sequence[ReadingEvent], now: datetime) -> None:
-        self.now = now
-        self.horizon = now + MAX_CLOCK_SKEW
-        horizon = self.horizon
-        self.readings = sorted(
-            (r if r.time <= horizon else replace(r, time_ns=time_ns_of(now)) for r in readings),
-            key=lambda r: r.time,
-        )
-        self.transitions: list[Transition] = []
-        self.events: list[IncidentEvent] = []
-        self.changed: dict[int, AlertState] = {}
-        self.memo: dict[tuple, list[Rule]] = {}
+# --- load: the rules and sites a batch needs, in three queries --------------------------
 
-    # --- loading -------------------------------------------------------------------
-    def load(self) -> None:
-        farm_ids = {r.farm_id for r in self.readings}
+
+class RuleBook:
+    """The enabled rules of the batch's organisations, keyed for matching, their probe
+    fault rules, and the batch's sites (names for titles, kind and crop for matching)."""
+
+    def __init__(self, readings: Sequence[ReadingEvent]) -> None:
+        farm_ids = {r.farm_id for r in readings}
         self.org_of = dict(Farm.objects.filter(pk__in=farm_ids).values_list("pk", "organisation"))
         rules = Rule.objects.filter(
             organisation_id__in=set(self.org_of.values()), enabled=True, is_template=False
-        ).filter(condition__in=[*STREAM_CONDITIONS, C.PROBE_FAULT])
+        ).filter(condition__in=conditions.on_stream())
         self.by_key: dict[tuple[int, str], list[Rule]] = defaultdict(list)
-        self.fault_rule: dict[int, Rule] = {}
+        self.fault_rules: dict[int, Rule] = {}
         for rule in rules:
             if rule.condition == C.PROBE_FAULT:
-                self.fault_rule[rule.organisation_id] = rule
+                self.fault_rules[rule.organisation_id] = rule
             else:
                 self.by_key[(rule.organisation_id, rule.stream_key)].append(rule)
-        if any(r.fault for r in self.readings):
-            for org in set(self.org_of.values()) - set(self.fault_rule):
-                self.fault_rule[org] = probe_fault_rule(org)
-        site_ids = {r.site_id for r in self.readings if r.site_id}
+        if any(r.fault for r in readings):
+            for org in set(self.org_of.values()) - set(self.fault_rules):
+                self.fault_rules[org] = probe_fault_rule(org)
+        site_ids = {r.site_id for r in readings if r.site_id}
         self.sites: dict[int, SiteInfo] = {}
         for s in Site.objects.filter(pk__in=site_ids).select_related("pond", "plot"):
             concrete = s.concrete()
@@ -209,19 +205,10 @@ class _Batch:
                 getattr(concrete, "species", "") or getattr(concrete, "crop", ""),
                 getattr(concrete, "cultivation", ""),
             )
+        self.memo: dict[tuple, list[Rule]] = {}
 
-    def open_faults(self) -> set[str]:
-        """Probes of this batch whose fault is still open (pending or firing)."""
-        if not self.fault_rule:
-            return set()
-        keys = {probe_key(r) for r in self.readings}
-        return set(
-            AlertState.objects.filter(
-                rule__in=self.fault_rule.values(),
-                target_key__in=keys,
-                state__in=[S.PENDING, S.FIRING],
-            ).values_list("target_key", flat=True)
-        )
+    def fault_rule(self, r: ReadingEvent) -> Rule | None:
+        return self.fault_rules.get(self.org_of.get(r.farm_id))
 
     def matching(self, r: ReadingEvent) -> list[Rule]:
         """Rules watching this reading, memoised per (farm, site, device, metric)."""
@@ -252,87 +239,142 @@ class _Batch:
             found.append(rule)
         return found
 
-    def lock_states(self, pairs: dict[tuple[int, str], tuple[ReadingEvent, Rule]]) -> None:
-        """Lock the states of this batch, creating the missing ones first.
+    def place(self, r: ReadingEvent) -> str:
+        """Where a reading was taken, as a title names it: the site, else the device."""
+        site = self.sites.get(r.site_id)
+        return site.name if site else r.dev_eui
 
-        Rows are locked in primary-key order and created in key order, so two bridges
-        evaluating overlapping batches wait for each other instead of deadlocking. The
-        insert runs only for pairs seen for the first time: in steady state every state
-        exists and one locking SELECT is the whole cost.
-        """
-        rule_ids = {rid for rid, _ in pairs}
-        keys = {key for _, key in pairs}
 
-        def lock() -> dict[tuple[int, str], AlertState]:
-            return {
-                (s.rule_id, s.target_key): s
-                for s in AlertState.objects.select_for_update()
-                .filter(rule_id__in=rule_ids, target_key__in=keys)
-                .order_by("pk")
-            }
+def in_time_order(readings: Sequence[ReadingEvent], now: datetime) -> list[ReadingEvent]:
+    """The batch sorted by time, a stamp beyond ``now + MAX_CLOCK_SKEW`` replaced by ``now``."""
+    horizon = now + MAX_CLOCK_SKEW
+    return sorted(
+        (r if r.time <= horizon else replace(r, time_ns=time_ns_of(now)) for r in readings),
+        key=lambda r: r.time_ns,
+    )
 
-        states = lock()
-        missing = sorted(pair for pair in pairs if pair not in states)
-        if missing:
-            fresh = []
-            for rule_id, key in missing:
-                r = pairs[(rule_id, key)][0]
-                fresh.append(
-                    AlertState(
-                        rule_id=rule_id,
-                        target_key=key,
-                        farm_id=r.farm_id,
-                        site_id=r.site_id,
-                        device_eui=r.dev_eui,
-                        state=S.OK,
-                    )
+
+@dataclass
+class Plan:
+    """Which rules judge which reading, and the (rule, target) states that takes."""
+
+    steps: list[tuple[ReadingEvent, list[Rule], Rule | None]]  # reading, rules, fault rule
+    pairs: dict[tuple[int, str], tuple[ReadingEvent, Rule]]
+
+
+def plan_batch(readings: Sequence[ReadingEvent], book: RuleBook) -> Plan:
+    plan = Plan([], {})
+    faulted = open_faults(readings, book)
+    for r in readings:
+        rules = book.matching(r)
+        fault_rule = book.fault_rule(r)
+        # A probe has a health state only once it has reported a fault.
+        if fault_rule is not None and (r.fault or probe_key(r) in faulted):
+            plan.pairs[(fault_rule.pk, probe_key(r))] = (r, fault_rule)
+            faulted.add(probe_key(r))
+        else:
+            fault_rule = None
+        for rule in rules:
+            plan.pairs[(rule.pk, target_key(rule, r))] = (r, rule)
+        if rules or fault_rule:
+            plan.steps.append((r, rules, fault_rule))
+    return plan
+
+
+def open_faults(readings: Sequence[ReadingEvent], book: RuleBook) -> set[str]:
+    """Probes of this batch whose fault is still open (pending or firing)."""
+    if not book.fault_rules:
+        return set()
+    keys = {probe_key(r) for r in readings}
+    return set(
+        AlertState.objects.filter(
+            rule__in=book.fault_rules.values(),
+            target_key__in=keys,
+            state__in=[S.PENDING, S.FIRING],
+        ).values_list("target_key", flat=True)
+    )
+
+
+def lock_states(
+    pairs: dict[tuple[int, str], tuple[ReadingEvent, Rule]],
+) -> dict[tuple[int, str], AlertState]:
+    """Lock the states of this batch, creating the missing ones first.
+
+    Rows are locked in primary-key order and created in key order, so two bridges
+    evaluating overlapping batches wait for each other instead of deadlocking. The
+    insert runs only for pairs seen for the first time: in steady state every state
+    exists and one locking SELECT is the whole cost.
+    """
+    rule_ids = {rid for rid, _ in pairs}
+    keys = {key for _, key in pairs}
+
+    def lock() -> dict[tuple[int, str], AlertState]:
+        return {
+            (s.rule_id, s.target_key): s
+            for s in AlertState.objects.select_for_update()
+            .filter(rule_id__in=rule_ids, target_key__in=keys)
+            .order_by("pk")
+        }
+
+    states = lock()
+    missing = sorted(pair for pair in pairs if pair not in states)
+    if missing:
+        fresh = []
+        for rule_id, key in missing:
+            r = pairs[(rule_id, key)][0]
+            fresh.append(
+                AlertState(
+                    rule_id=rule_id,
+                    target_key=key,
+                    farm_id=r.farm_id,
+                    site_id=r.site_id,
+                    device_eui=r.dev_eui,
+                    state=S.OK,
                 )
-            AlertState.objects.bulk_create(fresh, ignore_conflicts=True)
-            states = lock()
-        self.states = states
+            )
+        AlertState.objects.bulk_create(fresh, ignore_conflicts=True)
+        states = lock()
+    return states
 
-    # --- evaluation ----------------------------------------------------------------
-    def run(self) -> list[Transition]:
-        self.load()
-        plan: list[tuple[ReadingEvent, list[Rule], Rule | None]] = []
-        pairs: dict[tuple[int, str], tuple[ReadingEvent, Rule]] = {}
-        faulted = self.open_faults()
-        for r in self.readings:
-            rules = self.matching(r)
-            fault_rule = self.fault_rule.get(self.org_of.get(r.farm_id))
-            # A probe has a health state only once it has reported a fault.
-            if fault_rule is not None and (r.fault or probe_key(r) in faulted):
-                pairs[(fault_rule.pk, probe_key(r))] = (r, fault_rule)
-                faulted.add(probe_key(r))
-            else:
-                fault_rule = None
-            for rule in rules:
-                pairs[(rule.pk, target_key(rule, r))] = (r, rule)
-            if rules or fault_rule:
-                plan.append((r, rules, fault_rule))
-        if not pairs:
-            return []
-        self.lock_states(pairs)
-        for r, rules, fault_rule in plan:
+
+# --- judge: every planned reading against its rules, states advancing in memory ---------
+
+
+class Judging:
+    """Advances the locked states through the plan and collects what changed."""
+
+    def __init__(
+        self, book: RuleBook, states: dict[tuple[int, str], AlertState], now: datetime
+    ) -> None:
+        self.book = book
+        self.states = states
+        self.now = now
+        self.horizon = now + MAX_CLOCK_SKEW
+        self.transitions: list[Transition] = []
+        self.events: list[IncidentEvent] = []
+        self.changed: dict[int, AlertState] = {}
+
+    def run(self, plan: Plan) -> None:
+        for r, rules, fault_rule in plan.steps:
             cause = self.probe(r, fault_rule) if fault_rule else ""
             if r.fault or r.value is None:
                 for rule in rules:
                     self.hold(self.states[(rule.pk, target_key(rule, r))], cause, r)
                 continue
             for rule in rules:
-                state = self.states[(rule.pk, target_key(rule, r))]
-                if state.last_seen and state.last_seen > self.horizon:
-                    unwedge(state, self.horizon, r.time)
-                    self.changed[state.pk] = state
-                if state.last_seen and r.time < state.last_seen:
-                    continue  # late or replayed reading: the state already moved past it
-                if set_inhibition(state, ""):
-                    self.changed[state.pk] = state
-                self.apply(state, rule, judge(rule, r.value, r.time, state), r)
-        save_states(list(self.changed.values()))
-        IncidentEvent.objects.bulk_create(self.events)
-        live.publish(self.transitions)
-        return self.transitions
+                self.reading(self.states[(rule.pk, target_key(rule, r))], rule, r)
+
+    def reading(self, state: AlertState, rule: Rule, r: ReadingEvent) -> None:
+        """A good reading: judge it unless the state has already moved past it."""
+        at = r.time
+        if state.last_seen and state.last_seen > self.horizon:
+            unwedge(state, self.horizon, at)
+            self.changed[state.pk] = state
+        if state.last_seen and at < state.last_seen:
+            return  # late or replayed reading: the state already moved past it
+        if set_inhibition(state, ""):
+            self.changed[state.pk] = state
+        self.apply(state, rule, judge(rule, r.value, at, state), r)
 
     def probe(self, r: ReadingEvent, rule: Rule) -> str:
         """Advance the probe's health state; return the fault text while it is faulted."""
@@ -343,18 +385,18 @@ class _Batch:
             state.memory = {**state.memory, "fault": r.fault}
         self.apply(state, rule, Judgement(verdict, None, note), r, subject_metric=r.metric)
         if state.state in (S.PENDING, S.FIRING):
-            site = self.sites.get(r.site_id)
-            where = site.name if site else r.dev_eui
+            where = self.book.place(r)
             return f"{where} {metric_label(r.metric)}探头故障：{state.memory.get('fault', '')}"
         return ""
 
     def hold(self, state: AlertState, cause: str, r: ReadingEvent) -> None:
         """A faulted reading: record why the dependent alert is held back, judge nothing."""
         if cause and set_inhibition(state, cause[:128]):
+            at = r.time
             self.changed[state.pk] = state
             self.events.append(
                 IncidentEvent(
-                    alert_state=state, at=r.time, kind=IncidentEvent.Kind.INHIBITED, reason=cause
+                    alert_state=state, at=at, kind=IncidentEvent.Kind.INHIBITED, reason=cause
                 )
             )
             self.transitions.append(
@@ -365,7 +407,7 @@ class _Batch:
                     r.site_id,
                     state.state,
                     state.state,
-                    r.time,
+                    at,
                     None,
                     None,
                     cause,
@@ -382,14 +424,21 @@ class _Batch:
         subject_metric: str = "",
     ) -> None:
         self.changed[state.pk] = state
-        site = self.sites.get(r.site_id)
-        place = site.name if site else r.dev_eui
         t, event = apply_judgement(
-            state, rule, j, r.time, place, self.now, subject_metric=subject_metric
+            state, rule, j, r.time, self.book.place(r), self.now, subject_metric=subject_metric
         )
         if t:
             self.transitions.append(t)
             self.events.append(event)
+
+
+# --- persist: states in one statement, the trail in one insert, then the live push ------
+
+
+def persist(judging: Judging) -> None:
+    save_states(list(judging.changed.values()))
+    IncidentEvent.objects.bulk_create(judging.events)
+    live.publish(judging.transitions)
 
 
 def apply_judgement(

@@ -28,6 +28,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from alerts import channels, editing
+from alerts.conditions import engine_owned
 from alerts.contacts import normalise_phone, set_phone
 from alerts.models import ContactProfile, EscalationStep, NotificationPolicy, Rule
 from alerts.rule_text import editable_description, stored_description
@@ -144,7 +145,7 @@ class RuleForm(forms.ModelForm):
         conditions = [
             c
             for c in Rule.Condition.choices
-            if c[0] not in editing.ENGINE_OWNED or c[0] == self.instance.condition
+            if c[0] not in engine_owned() or c[0] == self.instance.condition
         ]
         self.fields["condition"].choices = conditions
         self.fields["match_cultivation"] = forms.ChoiceField(

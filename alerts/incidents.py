@@ -1,6 +1,8 @@
 """Opening, resolving and handling incidents — the one place their fields change.
 
-Every change writes an ``IncidentEvent`` (who, when, why) and is pushed live.
+Every change writes an ``IncidentEvent`` (who, when, why) and is pushed live. Titles
+and values are worded by the rule's condition (``alerts.conditions``), in the site's
+language.
 """
 
 from __future__ import annotations
@@ -19,11 +21,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from alerts import live
+from alerts.conditions import condition_for
 from alerts.models import AlertState, Incident, IncidentEvent, Rule
-from farm.units import duration_text
-from sensors.faults import fault_label
-from vision.labels import class_label
-from vocabulary.metrics import metric_label, unit_of
 
 E = IncidentEvent.Kind
 P = ParamSpec("P")
@@ -42,70 +41,31 @@ def in_site_language(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-C = Rule.Condition
-
-_WORDS = {
-    C.ABOVE: "高于",
-    C.BELOW: "低于",
-    C.BATTERY_BELOW: "低于",
-    C.OUTSIDE: "超出",
-    C.RATE: "变化超过",
-    C.TIME_BELOW: "不高于",
-    C.DAWN_FORECAST: "黎明预计低于",
-}
-
-
-def fmt(value: float | None, metric: str) -> str:
-    if value is None:
-        return ""
-    unit = unit_of(metric)
-    return f"{value:.2f}".rstrip("0").rstrip(".") + (f" {unit}" if unit else "")
-
-
 @in_site_language
 def value_text(rule: Rule, value: float | None, metric: str = "") -> str:
-    """The incident's value as read: a reading in its unit, or for the hours-below rule
-    the hours themselves ("8 小时 15 分钟", never "8.25 mg/L")."""
-    if rule.condition == C.TIME_BELOW and value is not None:
-        return duration_text(value * 3600)
-    return fmt(value, metric or rule.metric)
+    """The incident's value as read: a reading in its unit, or what the rule's condition
+    measures instead (hours for the hours-below rule)."""
+    return condition_for(rule.condition).value_text(rule, value, metric)
 
 
 @in_site_language
 def subject_of(rule: Rule, metric: str = "") -> str:
     """What is wrong, in the farmer's words: 溶解氧, 稻飞虱, 网关离线."""
-    if rule.condition == C.GATEWAY_SILENT:
-        return "网关离线"
-    if rule.condition == C.PROBE_FAULT:
-        return f"{metric_label(metric)}探头故障"
-    if rule.condition == C.NO_DATA:
-        return f"{metric_label(rule.metric)}无数据"
-    if rule.source == Rule.Source.DETECTION:
-        return class_label(rule.metric)
-    return metric_label(rule.metric)
+    return condition_for(rule.condition).subject(rule, metric)
 
 
 def threshold_text(rule: Rule) -> str:
-    if rule.condition == C.OUTSIDE:
-        return f"{rule.threshold:g}–{fmt(rule.threshold_high, rule.metric)}"
-    if rule.condition == C.TIME_BELOW:
-        hours = rule.params.get("hours", 8)
-        return f"{fmt(rule.threshold, rule.metric)}累计{hours:g}小时"
-    if rule.condition == C.NO_DATA and rule.window:
-        return f"{int(rule.window.total_seconds() // 60)}分钟"
-    return fmt(rule.threshold, rule.metric)
+    return condition_for(rule.condition).threshold_text(rule)
 
 
 @in_site_language
 def title_of(rule: Rule, place: str, subject: str, note: str = "") -> str:
     """ "1号塘 溶解氧低于3 mg/L", "1号塘 溶解氧探头故障：fouled" — the real cause, named."""
+    condition = condition_for(rule.condition)
     if note:
-        if rule.condition == C.PROBE_FAULT:
-            note = fault_label(note)  # a code from the node, named in the site's language
-        return f"{place} {subject}：{note}"[:200]
-    word = _WORDS.get(rule.condition)
-    if word:
-        return f"{place} {subject}{word}{threshold_text(rule)}"[:200]
+        return f"{place} {subject}：{condition.note_text(note)}"[:200]
+    if condition.word:
+        return f"{place} {subject}{condition.word}{threshold_text(rule)}"[:200]
     return f"{place} {subject}"[:200]
 
 

@@ -63,7 +63,7 @@ def _limit(rule: Rule) -> Limit | None:
 
 
 def applies(rule: Rule, site: Site) -> bool:
-    """The engine's scope match (``alerts.engine._Batch._matching``) for a site's readings."""
+    """The engine's scope match (``alerts.engine.RuleBook.matching``) for a site's readings."""
     if rule.device_eui:
         return False
     if rule.site_id and rule.site_id != site.pk:

@@ -12,13 +12,13 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from alerts.incidents import fmt
 from alerts.models import Incident
 from alerts.transports.messages import metric_label
 from farm import access
 from farm.models import Site
 from sensors.models import Device
 from sensors.timeseries import InfluxError, TimeSeries
+from vocabulary.metrics import reading_text as fmt
 
 log = logging.getLogger(__name__)
 

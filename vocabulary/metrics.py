@@ -121,6 +121,14 @@ def unit_of(metric: str) -> str:
     return CANONICAL_UNITS.get(metric, "")
 
 
+def reading_text(value: float | None, metric: str) -> str:
+    """A value in its unit as alerts word it: "3.5 mg/L", "7.8 pH"; "" for no value."""
+    if value is None:
+        return ""
+    unit = unit_of(metric)
+    return f"{value:.2f}".rstrip("0").rstrip(".") + (f" {unit}" if unit else "")
+
+
 def metric_label(metric: str, lang: str = "zh-hans") -> str:
     """The metric's name in ``lang`` (zh-Hans unless the language is English)."""
     labels = METRIC_LABELS.get(metric)
