@@ -33,6 +33,7 @@ from django.utils.translation import gettext, gettext_noop
 from aeration import control
 from aeration.models import Aerator, Command, Mode
 from alerts.models import AlertState, Rule
+from alerts.scope import SiteInfo, in_scope
 from farm.models import Pond
 
 log = logging.getLogger(__name__)
@@ -155,16 +156,8 @@ def decide(s: Situation) -> Decision:
 
 
 def _applies(rule: Rule, pond: Pond) -> bool:
-    """The alert engine's scope match for a site's readings (device rules excluded)."""
-    if rule.device_eui or (rule.site_id and rule.site_id != pond.pk):
-        return False
-    if rule.farm_id and rule.farm_id != pond.farm_id:
-        return False
-    if rule.match_kind and rule.match_kind != "pond":
-        return False
-    if rule.match_text and rule.match_text not in pond.species:
-        return False
-    return not rule.match_cultivation
+    """The alert engine's scope match for a pond's readings (device rules excluded)."""
+    return in_scope(rule, pond.farm_id, pond.pk, "", SiteInfo(pond.name, "pond", pond.species, ""))
 
 
 def do_floors(ponds: Iterable[Pond]) -> dict[int, float]:

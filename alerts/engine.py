@@ -33,6 +33,7 @@ from django.utils import timezone
 from alerts import conditions, dispatch, incidents, live, notify
 from alerts.conditions import Judgement, Verdict, judge
 from alerts.models import AlertState, IncidentEvent, Rule
+from alerts.scope import SiteInfo, in_scope, site_info
 from alerts.state import advance, set_inhibition
 from farm.models import Farm, Site
 from vocabulary.events import DetectionEvent, ReadingEvent, Transition, time_ns_of
@@ -56,14 +57,6 @@ PROBE_FAULT_KEY = "device.probe_fault"
 # future and make the order check below skip every real reading after it. The bridge
 # applies the same limit (``BridgeConfig.max_future_skew_s``) before anything is stored.
 MAX_CLOCK_SKEW = timedelta(minutes=10)
-
-
-@dataclass
-class SiteInfo:
-    name: str
-    kind: str
-    text: str  # species or crop
-    cultivation: str
 
 
 def on_bridge_readings(batch: Sequence[ReadingEvent]) -> list[Transition]:
@@ -196,15 +189,10 @@ class RuleBook:
             for org in set(self.org_of.values()) - set(self.fault_rules):
                 self.fault_rules[org] = probe_fault_rule(org)
         site_ids = {r.site_id for r in readings if r.site_id}
-        self.sites: dict[int, SiteInfo] = {}
-        for s in Site.objects.filter(pk__in=site_ids).select_related("pond", "plot"):
-            concrete = s.concrete()
-            self.sites[s.pk] = SiteInfo(
-                s.name,
-                s.kind,
-                getattr(concrete, "species", "") or getattr(concrete, "crop", ""),
-                getattr(concrete, "cultivation", ""),
-            )
+        self.sites: dict[int, SiteInfo] = {
+            s.pk: site_info(s)
+            for s in Site.objects.filter(pk__in=site_ids).select_related("pond", "plot")
+        }
         self.memo: dict[tuple, list[Rule]] = {}
 
     def fault_rule(self, r: ReadingEvent) -> Rule | None:
@@ -220,24 +208,12 @@ class RuleBook:
 
     def _matching(self, r: ReadingEvent) -> list[Rule]:
         org = self.org_of.get(r.farm_id)
-        found = []
-        for rule in self.by_key.get((org, r.metric), ()):
-            if rule.device_eui and rule.device_eui != r.dev_eui:
-                continue
-            if rule.site_id and rule.site_id != r.site_id:
-                continue
-            if rule.farm_id and rule.farm_id != r.farm_id:
-                continue
-            if rule.match_kind or rule.match_text or rule.match_cultivation:
-                site = self.sites.get(r.site_id)
-                if site is None or (rule.match_kind and site.kind != rule.match_kind):
-                    continue
-                if rule.match_text and rule.match_text not in site.text:
-                    continue
-                if rule.match_cultivation and site.cultivation != rule.match_cultivation:
-                    continue
-            found.append(rule)
-        return found
+        site = self.sites.get(r.site_id)
+        return [
+            rule
+            for rule in self.by_key.get((org, r.metric), ())
+            if in_scope(rule, r.farm_id, r.site_id, r.dev_eui, site)
+        ]
 
     def place(self, r: ReadingEvent) -> str:
         """Where a reading was taken, as a title names it: the site, else the device."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from alerts.models import SEVERITY_RANK, Rule
+from alerts.scope import in_scope, site_info
 from farm.models import Site
 
 C = Rule.Condition
@@ -63,22 +64,8 @@ def _limit(rule: Rule) -> Limit | None:
 
 
 def applies(rule: Rule, site: Site) -> bool:
-    """The engine's scope match (``alerts.engine.RuleBook.matching``) for a site's readings."""
-    if rule.device_eui:
-        return False
-    if rule.site_id and rule.site_id != site.pk:
-        return False
-    if rule.farm_id and rule.farm_id != site.farm_id:
-        return False
-    concrete = site.concrete()
-    if rule.match_kind and site.kind != rule.match_kind:
-        return False
-    text = getattr(concrete, "species", "") or getattr(concrete, "crop", "")
-    if rule.match_text and rule.match_text not in text:
-        return False
-    return not (
-        rule.match_cultivation and getattr(concrete, "cultivation", "") != rule.match_cultivation
-    )
+    """The engine's scope match (``alerts.scope.in_scope``) for a site's readings."""
+    return in_scope(rule, site.farm_id, site.pk, "", site_info(site))
 
 
 def site_rules(sites: Iterable[Site], conditions=LIMIT_CONDITIONS) -> dict[int, list[Rule]]:
