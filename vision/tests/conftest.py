@@ -14,8 +14,13 @@ IMGSZ = checkpoint.IMGSZ
 
 @pytest.fixture(scope="session", autouse=True)
 def ultralytics_state(tmp_path_factory) -> Path:
-    """Before any test can import Ultralytics: nothing it does may reach the network."""
-    state = tmp_path_factory.mktemp("ultralytics-state")
+    """Before any test can import Ultralytics: nothing it does may reach the network.
+
+    One directory per session, by name: the demo tests borrow this fixture, and Ultralytics
+    takes its config dir once per process, so both must configure the same one.
+    """
+    state = tmp_path_factory.getbasetemp() / "ultralytics-state"
+    state.mkdir(exist_ok=True)
     configure_offline(state)
     return state
 
