@@ -64,6 +64,7 @@ def asgi_server(demo_committed, tmp_path) -> Iterator[str]:
         PYTHONUNBUFFERED="1",
         DJANGO_SETTINGS_MODULE="tests.server_settings",
     )
+    server_log = (tmp_path / "server.log").open("wb")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -79,7 +80,9 @@ def asgi_server(demo_committed, tmp_path) -> Iterator[str]:
         ],
         cwd=REPO,
         env=env,
-        stdout=subprocess.PIPE,
+        # A file, not a pipe: nobody reads the server's output during the test, and a full
+        # pipe would block the server.
+        stdout=server_log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -92,6 +95,7 @@ def asgi_server(demo_committed, tmp_path) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        server_log.close()
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
