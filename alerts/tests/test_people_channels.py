@@ -13,13 +13,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from alerts import contacts, delivery, demo
+from alerts import contacts, delivery
 from alerts.engine import evaluate
 from alerts.forms import ContactForm, PolicyForm
 from alerts.models import ContactProfile, Delivery, Incident, NotificationPolicy
 from alerts.tests import alert_fixtures
 from alerts.tests.alert_fixtures import ALL_TRANSPORTS, T0, World, at
 from alerts.tests.test_transport_aliyun import KEY_ID, SECRET, AliyunStub
+from demo import alerts as demo
 from farm.models import Organisation
 
 from .transport_servers import serve
