@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "regional",
     "aeration",
     "monitoring",
+    "demo",
 ]
 
 MIDDLEWARE = [
