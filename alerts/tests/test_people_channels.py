@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from alerts import contacts, delivery
+from alerts import contacts, default_policy, delivery
 from alerts.engine import evaluate
 from alerts.forms import ContactForm, PolicyForm
 from alerts.models import ContactProfile, Delivery, Incident, NotificationPolicy
@@ -254,9 +254,9 @@ def test_demo_seeding_gives_every_organisation_a_policy_and_is_idempotent(world,
     assert not policy.steps.exists()  # no SMS or voice configured: no step that cannot work
 
 
-def test_demo_policy_escalates_to_sms_then_voice_when_configured(world):
+def test_default_policy_escalates_to_sms_then_voice_when_configured(world):
     NotificationPolicy.objects.all().delete()
-    policy, created = demo.seed_policy(world.org)
+    policy, created = default_policy.ensure_default_policy(world.org)
     assert created
     assert policy.channels["critical"] == ["inapp", "wecom_app", "wechat", "webpush"]
     steps = [(s.order, s.after, s.channels) for s in policy.steps.all()]

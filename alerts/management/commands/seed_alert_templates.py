@@ -1,7 +1,7 @@
 """Create the alert rule templates of domain.md §5, optionally adopting them.
 
 Each organisation that adopts them also gets the default notification policy (unless
-it has one) and the demo people their contact profiles (``demo.alerts``).
+it has one (``alerts.default_policy``).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from alerts import rule_templates
-from demo import alerts as demo_alerts
+from alerts.default_policy import ensure_default_policies
 from farm.models import Organisation
 from farm.readiness import require_migrated_database
 
@@ -44,5 +44,5 @@ class Command(BaseCommand):
             rules = rule_templates.adopt(org.pk, opts["group"] or None)
             self.stdout.write(f"{org.name}: {len(rules)} rules")
         if orgs:
-            policies, profiles = demo_alerts.seed(orgs)
-            self.stdout.write(f"{policies} notification policies, {profiles} contact profiles")
+            policies = ensure_default_policies(orgs)
+            self.stdout.write(f"{policies} notification policies")
