@@ -86,7 +86,17 @@ def test_calibration_is_applied_before_writing(bridge, publisher, influx):
     Device.objects.filter(dev_eui=fleet.nodes[1].dev_eui).update(
         calibration={"do": {"offset": 0.5, "gain": 2.0}}
     )
-    bridge.bridge.directory.loaded_at = float("-inf")  # as the periodic refresh would
+    directory = bridge.bridge.directory
+    eui = fleet.nodes[1].dev_eui
+
+    def calibrated() -> bool:
+        # Ask the loop for the periodic refresh until it has one that read the update (a
+        # refresh already under way when the test changed the row carries the old values).
+        directory.loaded_at = float("-inf")
+        info = directory.by_eui.get(eui)
+        return bool(info and info.calibration)
+
+    wait_until(calibrated, 30, "the refreshed calibration")
     publisher.publish([one_uplink(fleet, 1, time.time_ns(), 1, do=3.0)])
     wait_until(lambda: count_uplinks(influx) == 1, 30, "the uplink")
     rows = influx.query('SELECT "do" FROM "raw"."water"')
@@ -118,8 +128,13 @@ def test_sensor_faults_and_implausible_values_stay_out_of_the_series(bridge, pub
     assert "do" not in cols and "ph" not in cols and "water_temp" in cols
     faults = influx.query('SELECT "faults" FROM "raw"."device"')[0]["values"][0][1]
     assert "do:out_of_range" in faults and "ph:" in faults
-    flagged = {(r.metric, r.fault) for batch in bridge.hooked for r in batch if r.fault}
-    assert ("do", "out_of_range") in flagged and any(m == "ph" for m, _ in flagged)
+
+    def flagged() -> set[tuple[str, str]]:
+        return {(r.metric, r.fault) for batch in bridge.hooked for r in batch if r.fault}
+
+    # The hook runs after the batch is written and acknowledged: wait for it, too.
+    wait_until(lambda: ("do", "out_of_range") in flagged(), 30, "the hook")
+    assert any(m == "ph" for m, _ in flagged())
 
 
 def test_a_redelivered_message_and_a_retransmission_are_written_once(bridge, publisher, influx):
