@@ -13,6 +13,7 @@ import logging
 import time
 from datetime import datetime, timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -32,6 +33,8 @@ from regional.services.pests import pest_situation
 from regional.services.trace import traceability_overview
 from regional.services.water import water_quality
 from vision.labels import class_label
+
+GENERATE_TASK = "regional.generate_report"  # registered by regional.tasks
 
 log = logging.getLogger(__name__)
 
@@ -185,9 +188,7 @@ def request_report(region: Region, period: Period, user=None) -> WeeklyReport:
         report.requested_by = user or report.requested_by
         report.error = ""
         report.save(update_fields=["status", "requested_by", "error"])
-    from regional.tasks import generate_report
-
-    transaction.on_commit(lambda: generate_report.delay(report.pk))
+    transaction.on_commit(lambda: current_app.tasks[GENERATE_TASK].delay(report.pk))
     return report
 
 
