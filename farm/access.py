@@ -19,7 +19,8 @@ One without a farm, site or device applies to every farm of the organisation:
 it is visible to whoever reads at least one of those farms, since it governs
 theirs and names none of the others. So an operator of one farm, or a bureau
 reviewer of one county, does not see the thresholds and recipients set for
-another farm of the same organisation.
+another farm of the same organisation. Those models are looked up by their label
+(``apps.get_model``): farm is the app every other imports, so it imports none of them.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
+from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
@@ -220,9 +222,8 @@ def visible_rules(user: User) -> QuerySet:
     device's farm); a rule naming none applies organisation-wide (see module doc).
     Templates (rules of no organisation) are not included.
     """
-    from alerts.models import Rule
-    from sensors.models import Device
-
+    Rule = apps.get_model("alerts", "Rule")
+    Device = apps.get_model("sensors", "Device")
     rules = Rule.objects.filter(is_template=False).select_related("organisation", "farm", "site")
     found = _alerting_scope(user)
     if found is None:
@@ -239,8 +240,7 @@ def visible_rules(user: User) -> QuerySet:
 
 def visible_policies(user: User) -> QuerySet:
     """Notification policies of a readable farm, or organisation-wide ones (module doc)."""
-    from alerts.models import NotificationPolicy
-
+    NotificationPolicy = apps.get_model("alerts", "NotificationPolicy")
     policies = NotificationPolicy.objects.select_related("organisation", "farm")
     found = _alerting_scope(user)
     if found is None:
@@ -251,8 +251,7 @@ def visible_policies(user: User) -> QuerySet:
 
 def visible_silences(user: User) -> QuerySet:
     """Silences whose farm, site and rule all lie within the user's readable farms."""
-    from alerts.models import Silence
-
+    Silence = apps.get_model("alerts", "Silence")
     silences = Silence.objects.select_related("organisation", "farm", "site", "rule", "created_by")
     found = _alerting_scope(user)
     if found is None:
