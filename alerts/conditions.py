@@ -26,7 +26,7 @@ from alerts.forecast import project_dawn_oxygen
 from alerts.models import AlertState, Rule
 from farm.units import duration_text
 from sensors.faults import fault_label
-from vision.labels import class_label
+from vocabulary.detector_classes import class_label
 from vocabulary.metrics import metric_label, reading_text
 
 C = Rule.Condition

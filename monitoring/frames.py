@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 import requests
 from django.db.models import OuterRef, Subquery
 
-from vision.labels import class_label
 from vision.models import Camera, Detection, TrapPhoto
+from vocabulary.detector_classes import class_label
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from vision.labels import class_label
 from vision.models import TrapPhoto
 from vision.services.traps import TrapReview
+from vocabulary.detector_classes import class_label
 
 NOT_A_PEST = "-"
 

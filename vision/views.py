@@ -21,10 +21,10 @@ from farm.models import Site
 from vision.charts import daily_chart_svg
 from vision.detectors import DetectorError
 from vision.forms import DetectionFilterForm, TrapReviewForm
-from vision.labels import LESION_CLASSES, class_label
 from vision.models import Camera, Detection, TrapPhoto
 from vision.services import MAX_UPLOAD_BYTES, UploadRejected, daily_counts, ingest_trap_photo
 from vision.services.traps import review_trap_photo
+from vocabulary.detector_classes import LESION_CLASSES, class_label
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from django.db.models.functions import Coalesce, Substr, TruncDate
 from farm.models import Farm, Region
 from regional.models import PestThreshold
 from regional.services.period import Period, site_zone
-from vision.labels import class_label
 from vision.models import TrapCount, TrapPhoto
+from vocabulary.detector_classes import class_label
 
 
 @dataclass

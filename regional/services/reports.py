@@ -32,7 +32,7 @@ from regional.services.period import Period, week_of
 from regional.services.pests import pest_situation
 from regional.services.trace import traceability_overview
 from regional.services.water import water_quality
-from vision.labels import class_label
+from vocabulary.detector_classes import class_label
 
 GENERATE_TASK = "regional.generate_report"  # registered by regional.tasks
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import template
 
-from vision.labels import class_label as _class_label
 from vision.labels import health_label
+from vocabulary.detector_classes import class_label as _class_label
 
 register = template.Library()
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.utils import translation
 
-from vision.labels import class_label, health_label
+from vision.labels import health_label
+from vocabulary.detector_classes import class_label
 
 
 def test_known_classes_and_states_read_in_chinese():
