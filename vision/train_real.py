@@ -13,6 +13,9 @@ split, time taken) to ``vision/weights/``. Runs for hours in the background if a
 Held-out parts: trap — every 7th photo of train (sorted by name, starting at the 4th); fish —
 whole habitats (the product must work on a camera it has never seen, and consecutive frames of
 one video are near-duplicates, so holding out frames would measure memory, not generalisation).
+
+``--all-train`` is for a last stage once every choice has been made: it fits on the whole train
+split, held-out part included, and ships the last epoch (no choice is made on data it fitted).
 """
 
 from __future__ import annotations
@@ -192,10 +195,16 @@ def write_holdout_yaml(recipe: TaskRecipe, source: Path, work: Path, held: list[
     return data_yaml
 
 
-def prepare_dataset(recipe: TaskRecipe, source: Path, work: Path) -> dict:
-    """Build the training copy under ``work`` and return a description of the split."""
+def prepare_dataset(recipe: TaskRecipe, source: Path, work: Path, all_train: bool = False) -> dict:
+    """Build the training copy under ``work`` and return a description of the split.
+
+    With ``all_train`` the held-out part is fitted too; it stays the run's per-epoch val only
+    because Ultralytics needs one (those figures are then not held-out figures).
+    """
     train_images = _images(source / "images" / "train")
     fit, held = split_train(recipe, train_images)
+    if all_train:
+        fit = train_images
     if work.exists():
         shutil.rmtree(work)
     n_fit = _prepare_part(recipe, fit, work / "fit")
@@ -277,6 +286,7 @@ def run(
     epochs: int,
     dataset: Path | None = None,
     init: Path | None = None,
+    all_train: bool = False,
 ) -> Path:
     """Prepare, train and write ``vision/weights/<name>.pt`` and ``<name>.train.json``.
 
@@ -292,7 +302,7 @@ def run(
     source = dataset or data_root / recipe.dataset
     if not (source / "images" / "train").is_dir():
         raise SystemExit(f"no train images under {source}")
-    split = prepare_dataset(recipe, source, work_root / f"{recipe.task}-data")
+    split = prepare_dataset(recipe, source, work_root / f"{recipe.task}-data", all_train)
     log.info("prepared %s: %s fit, %s held out", recipe.task, split["fit_samples"],
              split["holdout_samples"])  # fmt: skip
     overrides = {"time": hours} if hours > 0 else {}
@@ -312,11 +322,12 @@ def run(
         **recipe.augment,
         **overrides,
     )
-    return finish(recipe, work_root, hours, source.name, init)
+    return finish(recipe, work_root, hours, source.name, init, all_train)
 
 
-def run_name(recipe: TaskRecipe, init: Path | None) -> str:
-    return recipe.weights_name if init is None else f"{recipe.weights_name}-from-{init.stem}"
+def run_name(recipe: TaskRecipe, init: Path | None, all_train: bool = False) -> str:
+    name = recipe.weights_name if init is None else f"{recipe.weights_name}-from-{init.stem}"
+    return f"{name}-all" if all_train else name
 
 
 def _read_csv(path: Path) -> list[dict[str, float]]:
@@ -326,17 +337,23 @@ def _read_csv(path: Path) -> list[dict[str, float]]:
 
 
 def finish(
-    recipe: TaskRecipe, work_root: Path, hours: float, dataset: str, init: Path | None = None
+    recipe: TaskRecipe,
+    work_root: Path,
+    hours: float,
+    dataset: str,
+    init: Path | None = None,
+    all_train: bool = False,
 ) -> Path:
     """Ship the run's best checkpoint: copy, strip, scrub, and write its record.
 
     Also serves a run stopped before its budget (``--finish-only``): the best checkpoint by
-    held-out fitness so far is shipped, and the record says how many epochs it had.
+    held-out fitness so far is shipped, and the record says how many epochs it had. A run on
+    all of train ships its last epoch: its per-epoch figures are on data it fitted.
     """
     import yaml
 
-    run_dir = work_root / "runs" / run_name(recipe, init)
-    best = run_dir / "weights" / "best.pt"
+    run_dir = work_root / "runs" / run_name(recipe, init, all_train)
+    best = run_dir / "weights" / ("last.pt" if all_train else "best.pt")
     if not best.is_file():
         best = run_dir / "weights" / "last.pt"
     if not best.is_file():
@@ -350,7 +367,7 @@ def finish(
     def fitness(row: dict[str, float]) -> float:  # Ultralytics' default weighting
         return 0.1 * row.get("metrics/mAP50(B)", 0) + 0.9 * row.get("metrics/mAP50-95(B)", 0)
 
-    chosen = max(rows, key=fitness) if rows else {}
+    chosen = (rows[-1] if all_train else max(rows, key=fitness)) if rows else {}
     data = work_root / f"{recipe.task}-data"
     args = (
         yaml.safe_load((run_dir / "args.yaml").read_text())
@@ -360,7 +377,8 @@ def finish(
     record = {
         "task": recipe.task,
         "command": f"python -m vision.train_real --task {recipe.task} --hours {hours}"
-        + (f" --init {init.name}" if init else ""),
+        + (f" --init {init.name}" if init else "")
+        + (" --all-train" if all_train else ""),
         "dataset": dataset,
         "model_yaml": recipe.model_yaml,
         "imgsz": recipe.imgsz,
@@ -371,6 +389,7 @@ def finish(
         "epochs_done": len(rows),
         "train_seconds": round(rows[-1]["time"]) if rows else None,
         "shipped_epoch": int(chosen["epoch"]) if chosen else None,
+        "fitted_holdout": all_train,
         "holdout_metrics_of_shipped_epoch": {
             k.split("/")[1].replace("(B)", ""): v for k, v in chosen.items() if "metrics/" in k
         },
@@ -409,6 +428,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--init", type=Path, help="continue from this checkpoint of ours")
     parser.add_argument(
+        "--all-train",
+        action="store_true",
+        help="last stage: fit the held-out part too and ship the last epoch",
+    )
+    parser.add_argument(
         "--finish-only", action="store_true", help="ship the best checkpoint of a stopped run"
     )
     args = parser.parse_args(argv)
@@ -420,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
 
         configure_offline(args.work.resolve() / "state")
         name = dataset.name if dataset else recipe.dataset
-        finish(recipe, args.work.resolve(), args.hours, name, args.init)
+        finish(recipe, args.work.resolve(), args.hours, name, args.init, args.all_train)
         return 0
     init = args.init.resolve() if args.init else None
     run(
@@ -431,6 +455,7 @@ def main(argv: list[str] | None = None) -> int:
         args.epochs,
         dataset,
         init,
+        args.all_train,
     )
     return 0
 
