@@ -313,7 +313,7 @@ def run(
         imgsz=recipe.imgsz,
         batch=recipe.batch,
         runs_dir=work_root / "runs",
-        name=run_name(recipe, init),
+        name=run_name(recipe, init, all_train),
         device="cpu",
         seed=SEED,
         deterministic=True,
