@@ -74,8 +74,8 @@ SHIPPED: dict[str, ShippedModel] = {
         class_names=("insect",),
         imgsz=320,
         backend="ultralytics_tiled",
-        confidence=0.4,  # lowest held-out per-photo count error (vision.tune)
-        sha256="956996140673ddecfe28b004da180f858ee6eb997493c8625198040a814a0dfb",
+        confidence=0.35,  # lowest held-out per-photo count error (vision.tune)
+        sha256="e4e0598d160be6dc618711ac10568a0948a35ea705123c2c3fb8481db7874512",
     ),
     "fish": ShippedModel(
         task="fish",
@@ -84,7 +84,7 @@ SHIPPED: dict[str, ShippedModel] = {
         imgsz=320,
         backend="ultralytics_yolo",
         confidence=0.15,  # lowest held-out per-frame count error (vision.tune)
-        sha256="203ec62f6c8b534efa969bb5d92420b36d1cb2bd754dd529d596a234f592f0ab",
+        sha256="4db3306b50711bd112e8b1839ef3edf17cc82a434b617db84af90faa129eefd5",
     ),
 }
 
