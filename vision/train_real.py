@@ -65,7 +65,9 @@ RECIPES: dict[str, TaskRecipe] = {
         weights_name="trap-insect-pico-t320",
         imgsz=320,
         batch=16,
-        tile=320,
+        # 256 px tiles, enlarged to imgsz 320 by the loader: the scale the product infers at
+        # (vision.detectors.tiled), chosen on the held-out photos; stages 1-4 used 320 px tiles.
+        tile=256,
         tile_overlap=0,
         # Cards are photographed in any orientation; insect size varies little between cameras.
         augment={
