@@ -75,7 +75,7 @@ SHIPPED: dict[str, ShippedModel] = {
         imgsz=320,
         backend="ultralytics_tiled",
         confidence=0.35,  # lowest held-out per-photo count error (vision.tune)
-        sha256="cc17f5300e85816313805d75907cfecb9f5121bb7a39bcb7ea60ee5bef2f9749",
+        sha256="1180299601765266848e4b3dd7ea722807836bf36bead4a6e35e39cc3cd94916",
     ),
     "fish": ShippedModel(
         task="fish",
@@ -84,7 +84,7 @@ SHIPPED: dict[str, ShippedModel] = {
         imgsz=320,
         backend="ultralytics_yolo",
         confidence=0.15,  # lowest held-out per-frame count error (vision.tune)
-        sha256="4db3306b50711bd112e8b1839ef3edf17cc82a434b617db84af90faa129eefd5",
+        sha256="8b21ad9b8da9e073349ab39e946c4108871287e6222426833d676dedee58cf7d",
     ),
 }
 

@@ -258,6 +258,8 @@ def scrub_checkpoint(weights: Path, recipe: TaskRecipe) -> None:
             net.yaml["yaml_file"] = recipe.model_yaml
         if hasattr(net, "yaml_file"):
             net.yaml_file = recipe.model_yaml
+        if isinstance(getattr(net, "pt_path", None), str):  # the --init file a stage started from
+            net.pt_path = Path(net.pt_path).name
         if getattr(net, "args", None) is not None:
             old = vars(net.args) if hasattr(net.args, "__dict__") else dict(net.args)
             net.args = {**old, **{k: args[k] for k in ("model", "data", "project", "save_dir")}}

@@ -37,6 +37,17 @@ def test_the_shipped_weights_are_the_files_the_model_card_describes(task):
     assert shipped(task).verify().is_file()
 
 
+@pytest.mark.parametrize("task", sorted(SHIPPED))
+def test_the_shipped_weights_carry_no_paths_of_the_machine_that_trained_them(task):
+    weights = shipped(task).verify()
+    files = [weights, *weights.parent.glob(f"{weights.stem}*.json")]
+    files += weights.parent.glob(f"{weights.stem}_openvino_model/*.yaml")
+    for path in files:
+        raw = path.read_bytes()
+        for prefix in (b"/tmp/", b"/home/", b"/root/", b"/work/"):
+            assert prefix not in raw, f"{path.name} holds a machine path ({prefix.decode()}…)"
+
+
 def test_the_evaluate_command_prints_the_figures_on_its_last_line_offline(tmp_path):
     command = [sys.executable, "-m", "vision.evaluate", "--task", "trap", "--data", str(TRAP_YAML)]
     done = subprocess.run(
