@@ -1,6 +1,6 @@
 """YOLO on overlapping tiles of a big photo, merged back into one list per photo.
 
-The trap model is trained on 256 px tiles cut from 1280 px photos, so it runs the same way:
+The trap model is trained on tiles cut from 1280 px photos, so it runs on tiles too:
 the photo is cut into tiles of ``TILE_PX`` px that overlap by ``TILE_OVERLAP`` px, each tile is
 detected at the model's ``imgsz`` (a 224 px tile is enlarged 1.43×, which finds more of the
 smallest insects), and boxes are shifted back to photo pixels. Merging: a box that
