@@ -28,8 +28,9 @@ import os
 import platform
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -54,6 +55,9 @@ class TaskRecipe:
     tile: int | None  # trap photos are tiled; fish frames are used whole
     tile_overlap: int
     augment: dict[str, float]
+    # Ultralytics' optimizer="auto" switches from AdamW to MuSGD (another optimizer and learning
+    # rate) once epochs x batches passes 10,000, so a change of tile size would change it: pinned.
+    optimizer: dict[str, Any] = field(default_factory=dict)
     holdout_habitats: tuple[str, ...] = ()
 
 
@@ -83,6 +87,8 @@ RECIPES: dict[str, TaskRecipe] = {
             "mosaic": 1.0,
             "mixup": 0.0,
         },
+        # What "auto" chose for stages 1-5: AdamW, lr0 = 0.002 * 5 / (4 + classes).
+        optimizer={"optimizer": "AdamW", "lr0": 0.002, "momentum": 0.9, "warmup_bias_lr": 0.0},
     ),
     "fish": TaskRecipe(
         task="fish",
@@ -325,6 +331,7 @@ def run(
         patience=1000,
         max_det=300,
         **recipe.augment,
+        **recipe.optimizer,
         **overrides,
     )
     return finish(recipe, work_root, hours, source.name, init, all_train)

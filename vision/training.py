@@ -8,6 +8,7 @@ boxes. Call :func:`vision.offline.configure_offline` once before the first call.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,17 @@ def _metrics(results_dict: dict[str, Any]) -> dict[str, float]:
     }
 
 
+def _use_all_cores(_trainer: Any) -> None:
+    """Give PyTorch every core (or ``OMP_NUM_THREADS``) for CPU training.
+
+    Ultralytics keeps one core back for its data-loader processes, but we load in the main
+    process (``workers=0``): on a 2-core box it would otherwise train on one core.
+    """
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1))
+
+
 def train(
     data_yaml: Path,
     model_yaml: str | Path = "yolo11n.yaml",
@@ -113,6 +125,8 @@ def train(
     if runs_dir is not None:
         args["project"] = str(Path(runs_dir).resolve())
     model = YOLO(config, task="detect")
+    if choice.device == "cpu":
+        model.add_callback("on_pretrain_routine_start", _use_all_cores)
     model.train(**args)
     trainer = model.trainer
     weights = Path(trainer.best if Path(trainer.best).is_file() else trainer.last)
