@@ -7,6 +7,7 @@ CPU while still failing if the model or the tiling stopped finding real insects 
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -46,6 +47,17 @@ def test_the_shipped_weights_carry_no_paths_of_the_machine_that_trained_them(tas
         raw = path.read_bytes()
         for prefix in (b"/tmp/", b"/home/", b"/root/", b"/work/"):
             assert prefix not in raw, f"{path.name} holds a machine path ({prefix.decode()}…)"
+
+
+@pytest.mark.parametrize("task", sorted(SHIPPED))
+def test_the_product_runs_the_settings_chosen_on_the_held_out_part(task):
+    from vision.detectors.tiled import TILE_OVERLAP, TILE_PX
+
+    weights = shipped(task).verify()
+    chosen = json.loads(weights.with_suffix(".tune.json").read_text())["chosen"]
+    assert shipped(task).confidence == chosen["confidence"]
+    if chosen["tile"] is not None:
+        assert (TILE_PX, TILE_OVERLAP) == (chosen["tile"], chosen["overlap"])
 
 
 def test_the_evaluate_command_prints_the_figures_on_its_last_line_offline(tmp_path):
