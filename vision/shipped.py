@@ -74,8 +74,8 @@ SHIPPED: dict[str, ShippedModel] = {
         class_names=("insect",),
         imgsz=320,
         backend="ultralytics_tiled",
-        confidence=0.3,  # held-out counting confidence (vision.tune.choose)
-        sha256="1180299601765266848e4b3dd7ea722807836bf36bead4a6e35e39cc3cd94916",
+        confidence=0.275,  # held-out counting confidence (vision.tune.choose)
+        sha256="e2cc0281100dd7bc214d421b1a1a44e13ded1729a8950e64aa47f1c1ca26c569",
     ),
     "fish": ShippedModel(
         task="fish",

@@ -69,10 +69,9 @@ RECIPES: dict[str, TaskRecipe] = {
         weights_name="trap-insect-pico-t320",
         imgsz=320,
         batch=16,
-        # 256 px tiles, enlarged 1.25x to imgsz 320 by the loader, near the scale the product
-        # infers at (vision.detectors.tiled: 224 px tiles, 1.43x, inside the scale jitter);
-        # stages 1-4 used 320 px tiles at 1:1.
-        tile=256,
+        # 224 px tiles, enlarged 1.43x to imgsz 320 by the loader: the scale the product infers
+        # at (vision.detectors.tiled). Stages 1-4 used 320 px tiles at 1:1, stage 5 256 px.
+        tile=224,
         tile_overlap=0,
         # Cards are photographed in any orientation; insect size varies little between cameras.
         augment={

@@ -49,13 +49,14 @@ def test_trap_photos_are_tiled_and_the_holdout_kept_whole(tmp_path: Path) -> Non
     source = _photo_set(tmp_path / "set", stems, (640, 480))
     split = prepare_dataset(RECIPES["trap"], source, tmp_path / "work")
     assert split["holdout_images"] == ["IMG_0003.jpg"]
-    # 640×480 in 256 px tiles without overlap: 3×2 per photo, the last ones aligned to the edge.
-    assert RECIPES["trap"].tile == 256
-    assert split["fit_samples"] == 7 * 6 and split["holdout_samples"] == 6
+    # 640×480 in 224 px tiles without overlap: 3×3 per photo, the last ones aligned to the edge.
+    assert RECIPES["trap"].tile == 224
+    assert split["fit_samples"] == 7 * 9 and split["holdout_samples"] == 9
     tile_labels = sorted((tmp_path / "work" / "fit" / "labels").glob("IMG_0000_*.txt"))
-    boxes = [read_yolo_boxes(p, 256, 256) for p in tile_labels]
-    # The box lies in the first tile only, at the same place in tile pixels.
-    assert [len(b) for b in boxes] == [1, 0, 0, 0, 0, 0]
+    boxes = [read_yolo_boxes(p, 224, 224) for p in tile_labels]
+    # The box lies whole in the first tile only (the one below holds a sixth of it), at the same
+    # place in tile pixels.
+    assert [len(b) for b in boxes] == [1] + [0] * 8
     np.testing.assert_allclose(boxes[0][0], [144, 108, 176, 132], atol=0.5)
     listed = (tmp_path / "work" / "holdout_photos.txt").read_text().split()
     assert listed == ["images/train/IMG_0003.jpg"]
