@@ -18,9 +18,9 @@ from vision.detectors.base import Detection
 from vision.detectors.ultralytics_yolo import UltralyticsYoloDetector
 from vision.tiling import Tile, iter_tiles, nms
 
-# Chosen on the held-out trap photos (python -m vision.tune): for the weights trained on 256 px
-# tiles, 224 px tiles enlarged to the model's 320 px with 64 px of overlap gave the best mAP50
-# (0.858, against 0.846 for 256 px and 0.840 for 224 px with 32 px of overlap).
+# Chosen on the held-out trap photos (python -m vision.tune; the shipped weights' table is
+# trap-insect-pico-t320.tune.json): 224 px tiles enlarged to the model's 320 px with 64 px of
+# overlap gave the best mAP50 (0.854, against 0.834 for 256 px and 0.829 for 224 px with 32 px).
 TILE_PX = 224  # photo pixels per tile; the model sees the tile at its imgsz
 TILE_OVERLAP = 64  # wider than almost every insect (~21 px median at 1280 px)
 TILE_BATCH = 8
